@@ -1,0 +1,193 @@
+"""Registry of activation functions: torch function, sympy expression, honest metadata.
+
+Each :class:`Activation` carries
+
+* ``torch``: the float64 torch implementation used by the networks;
+* ``expr``: the same function as a sympy expression in the real symbol :data:`Z`
+  (``None`` only where no closed form exists); the suite checks that both agree;
+* metadata: ``continuous``, ``analytic``, ``polynomial_degree`` (``None`` if not a
+  polynomial), ``lipschitz``, ``smooth``, ``odd``, ``positively_homogeneous``;
+* ``assumption2_certificate``: an optional *proof recipe* that sigma^(k)(0) != 0 for every
+  order k (Li-Ding-Sun Assumption 2 for every n).  The recipe is only a claim: the proof
+  is carried out by :mod:`landscape.symbolic`, never assumed;
+* ``prop1_zero`` / ``prop1_delta``: for activations meeting the shape condition of
+  Li-Ding-Sun Proposition 1 (``004_c552a5c94484e66a.txt`` section 3.3) -- a zero
+  ``t != 0`` with ``sigma <= 0`` on ``(t - delta, t + delta)``; again verified
+  symbolically, not trusted.
+
+Prop. 1 activations found for this suite (all analytic, all meeting Assumption 2 for
+every n, each with a zero ``t != 0`` that is a local maximum of value 0):
+
+=============  ===================================  ======  ========================
+name           sigma(z)                             t       certificate
+=============  ===================================  ======  ========================
+sincos         sin z + cos z - sqrt 2               pi/4    derivatives period 4
+negsin2        -sin^2(z - 1)                        1       sigma^(k+4) = 16 sigma^(k), k>=1
+negsq_exp      -(z - 1)^2 e^z                       1       sigma^(k)(0) = -(k^2 - 3k + 1)
+cubic_exp      (z - 1)^2 (z - 3) e^z                1       sigma^(k)(0) = k^3 - 8k^2 + 14k - 3
+=============  ===================================  ======  ========================
+
+``cubic_exp`` is the one where the shape condition is only local (sigma > 0 for z > 3).
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Callable
+
+import sympy as sp
+import torch
+import torch.nn.functional as F
+
+from .errors import LandscapeError
+
+#: The real symbol every activation expression is written in.
+Z = sp.Symbol("z", real=True)
+
+TorchFn = Callable[[torch.Tensor], torch.Tensor]
+
+
+@dataclass(frozen=True)
+class PeriodicCertificate:
+    """sigma^(k0 + p) = c * sigma^(k0) identically (hence for all higher orders), c != 0."""
+
+    k0: int
+    p: int
+    c: sp.Expr
+
+
+@dataclass(frozen=True)
+class ExpPolyCertificate:
+    """sigma(z) = e^z * P(z) for the polynomial P; sigma^(k)(0) = sum_j C(k, j) P^(j)(0)."""
+
+    poly: sp.Expr
+
+
+@dataclass(frozen=True)
+class Activation:
+    """One registered activation function; see the module docstring for the fields."""
+
+    name: str
+    torch: TorchFn
+    expr: sp.Expr | None
+    description: str
+    continuous: bool = True
+    analytic: bool = False
+    polynomial_degree: int | None = None
+    lipschitz: bool = True
+    smooth: bool = False
+    odd: bool = False
+    positively_homogeneous: bool = False
+    assumption2_certificate: PeriodicCertificate | ExpPolyCertificate | None = None
+    prop1_zero: sp.Expr | None = None
+    prop1_delta: sp.Expr | None = None
+    tags: tuple[str, ...] = field(default=())
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        return self.torch(x)
+
+    def mpmath(self) -> Callable:
+        """The sympy expression as an mpmath function (for multiple-precision checks)."""
+        if self.expr is None:
+            raise LandscapeError(f"activation {self.name!r} has no sympy expression; no mpmath form")
+        return sp.lambdify(Z, self.expr, modules="mpmath")
+
+    def numpy(self) -> Callable:
+        """The torch implementation as a float64 numpy function."""
+
+        def f(x):
+            return self.torch(torch.as_tensor(x, dtype=torch.float64)).numpy()
+
+        return f
+
+
+def _leaky(x: torch.Tensor) -> torch.Tensor:
+    return F.leaky_relu(x, negative_slope=0.01)
+
+
+def _gelu(x: torch.Tensor) -> torch.Tensor:
+    return 0.5 * x * (1.0 + torch.erf(x / 2.0**0.5))
+
+
+_SQ2 = 2.0**0.5
+
+_REGISTRY: dict[str, Activation] = {}
+
+
+def register(act: Activation) -> Activation:
+    """Add an activation to the registry (a new name; re-registering a name is an error)."""
+    if act.name in _REGISTRY:
+        raise LandscapeError(f"activation {act.name!r} is already registered")
+    _REGISTRY[act.name] = act
+    return act
+
+
+def get(name: str) -> Activation:
+    """Look up an activation by name; an unknown name raises with the closest names."""
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        close = difflib.get_close_matches(name, list(_REGISTRY), n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else f"; known: {', '.join(sorted(_REGISTRY))}"
+        raise LandscapeError(f"unknown activation {name!r}{hint}") from None
+
+
+def names(*, tag: str | None = None) -> list[str]:
+    """Registered activation names (optionally only those carrying ``tag``), sorted."""
+    return sorted(n for n, a in _REGISTRY.items() if tag is None or tag in a.tags)
+
+
+def all_activations() -> list[Activation]:
+    """Every registered activation, in name order."""
+    return [_REGISTRY[n] for n in names()]
+
+
+z = Z
+register(Activation("relu", torch.relu, sp.Piecewise((z, z > 0), (0, True)), "max(z, 0)",
+                    positively_homogeneous=True, tags=("common", "piecewise_linear")))
+register(Activation("leaky_relu", _leaky, sp.Piecewise((z, z > 0), (sp.Rational(1, 100) * z, True)),
+                    "max(z, z/100)", positively_homogeneous=True, tags=("common", "piecewise_linear")))
+register(Activation("linear", lambda x: x, z, "z", analytic=True, polynomial_degree=1, smooth=True,
+                    odd=True, positively_homogeneous=True, tags=("polynomial",)))
+register(Activation("poly2", lambda x: x**2, z**2, "z^2 (the polynomial z^p, p = 2)", analytic=True,
+                    polynomial_degree=2, lipschitz=False, smooth=True, tags=("polynomial",)))
+register(Activation("poly3", lambda x: x**3, z**3, "z^3 (the polynomial z^p, p = 3)", analytic=True,
+                    polynomial_degree=3, lipschitz=False, smooth=True, odd=True, tags=("polynomial",)))
+register(Activation("sigmoid", torch.sigmoid, 1 / (1 + sp.exp(-z)), "1 / (1 + e^-z)", analytic=True,
+                    smooth=True, tags=("common",)))
+register(Activation("tanh", torch.tanh, sp.tanh(z), "tanh z", analytic=True, smooth=True, odd=True,
+                    tags=("common",)))
+register(Activation("softplus", F.softplus, sp.log(1 + sp.exp(z)), "log(1 + e^z)", analytic=True,
+                    smooth=True, tags=("common",)))
+register(Activation("silu", F.silu, z / (1 + sp.exp(-z)), "z * sigmoid(z) (swish)", analytic=True,
+                    smooth=True, tags=("common",)))
+register(Activation("gelu", _gelu, z / 2 * (1 + sp.erf(z / sp.sqrt(2))), "z * Phi(z) (exact erf form)",
+                    analytic=True, smooth=True, tags=("common",)))
+register(Activation("elu", F.elu, sp.Piecewise((z, z > 0), (sp.exp(z) - 1, True)),
+                    "z if z > 0 else e^z - 1", tags=("common",)))
+register(Activation("erf", torch.erf, sp.erf(z), "erf z", analytic=True, smooth=True, odd=True,
+                    tags=("common",)))
+register(Activation("exp", torch.exp, sp.exp(z), "e^z", analytic=True, lipschitz=False, smooth=True,
+                    assumption2_certificate=PeriodicCertificate(0, 1, sp.Integer(1)), tags=("assumption2",)))
+register(Activation(
+    "sincos", lambda x: torch.sin(x) + torch.cos(x) - _SQ2, sp.sin(z) + sp.cos(z) - sp.sqrt(2),
+    "sin z + cos z - sqrt 2 (zeros pi/4 + 2 pi k, all local maxima)", analytic=True, smooth=True,
+    assumption2_certificate=PeriodicCertificate(1, 4, sp.Integer(1)),
+    prop1_zero=sp.pi / 4, prop1_delta=sp.pi, tags=("assumption2", "prop1")))
+register(Activation(
+    "negsin2", lambda x: -torch.sin(x - 1.0) ** 2, -sp.sin(z - 1) ** 2,
+    "-sin^2(z - 1) (zeros 1 + pi k, all local maxima)", analytic=True, smooth=True,
+    assumption2_certificate=PeriodicCertificate(1, 4, sp.Integer(16)),
+    prop1_zero=sp.Integer(1), prop1_delta=sp.pi, tags=("assumption2", "prop1")))
+register(Activation(
+    "negsq_exp", lambda x: -((x - 1.0) ** 2) * torch.exp(x), -(z - 1) ** 2 * sp.exp(z),
+    "-(z - 1)^2 e^z (single zero z = 1, a local maximum)", analytic=True, lipschitz=False, smooth=True,
+    assumption2_certificate=ExpPolyCertificate(-(z - 1) ** 2),
+    prop1_zero=sp.Integer(1), prop1_delta=sp.Integer(1), tags=("assumption2", "prop1")))
+register(Activation(
+    "cubic_exp", lambda x: (x - 1.0) ** 2 * (x - 3.0) * torch.exp(x), (z - 1) ** 2 * (z - 3) * sp.exp(z),
+    "(z - 1)^2 (z - 3) e^z (sigma <= 0 only near z = 1: positive for z > 3)", analytic=True,
+    lipschitz=False, smooth=True, assumption2_certificate=ExpPolyCertificate((z - 1) ** 2 * (z - 3)),
+    prop1_zero=sp.Integer(1), prop1_delta=sp.Integer(2), tags=("assumption2", "prop1")))
+del z

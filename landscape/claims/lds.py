@@ -1,0 +1,596 @@
+"""Claims of Li, Ding, Sun, *Over-Parameterized Deep Neural Networks Have No Strict Local
+Minima For Any Continuous Activations* (``../shared/papers/004_c552a5c94484e66a.txt``).
+
+Network: eq. (1)-(4) (:mod:`landscape.networks.mlp`).  Assumption A1: some coordinate of
+the data has pairwise distinct values.  Assumption 2: sigma analytic with
+``sigma^(j)(0) != 0`` for ``j < n`` (Lemma 3 uses ``n = N``, the number of samples).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+import sympy as sp
+import torch
+from hypothesis import reject
+from hypothesis import strategies as st
+
+from .. import activations, symbolic, tolerance
+from ..context import Context, Outcome, Result, merge
+from ..networks.mlp import MLP, MLPSpec
+from ..registry import claim
+from ..strategies import a1_datasets, mlp_specs, satisfies_a1, seeds
+
+PAPER = "004_c552a5c94484e66a.txt"
+MAX_ORDER = 12  # derivative orders decided exactly for activations without a certificate
+
+
+@functools.lru_cache(maxsize=None)
+def assumption2(name: str) -> symbolic.Assumption2Decision:
+    """Cached exact Assumption 2 decision for a registered activation."""
+    return symbolic.first_vanishing_order(activations.get(name), MAX_ORDER)
+
+
+# ---------------------------------------------------------------------------------------
+# lds.assumption2 and .paper_examples
+# ---------------------------------------------------------------------------------------
+
+def _torch_matches_sympy(act: activations.Activation) -> tolerance.Decision:
+    """Largest relative gap between the torch function and the sympy expression on a grid."""
+    grid = np.linspace(-3, 3, 61)
+    f = sp.lambdify(activations.Z, act.expr, modules="mpmath")
+    ref = np.array([float(f(float(g))) for g in grid])
+    got = act.numpy()(grid)
+    gap = float(np.max(np.abs(got - ref)) / max(1.0, float(np.max(np.abs(ref)))))
+    return tolerance.classify(gap)
+
+
+@claim(
+    "lds.assumption2",
+    title="Assumption 2 decided exactly for every registered activation",
+    source=f"{PAPER}, section 3.3, Assumption 2",
+    statement=("For every activation in the registry and every order n, decide whether sigma(0), sigma'(0), ..., "
+               "sigma^(n-1)(0) are all non-zero (sigma analytic); report the first vanishing order."),
+    hypotheses=("sympy expression of sigma", "exact zero tests"),
+    tags=("symbolic",),
+)
+def check_assumption2(ctx: Context) -> Result:
+    outcomes, table = [], []
+    for act in activations.all_activations():
+        d = assumption2(act.name)
+        match = _torch_matches_sympy(act)
+        order = ("none (all orders, proved)" if d.all_orders else
+                 (d.first_vanishing_order if d.first_vanishing_order is not None else
+                  ("n/a (not analytic)" if not d.analytic else f"none below {d.checked_orders}")))
+        table.append({"activation": act.name, "analytic": d.analytic, "first_vanishing_order": order,
+                      "values_at_0": [v.value for v in d.values], "certificate": d.certificate,
+                      "torch_vs_sympy_gap": match.value})
+        if d.undecided:
+            outcomes.append(Outcome.band(note=f"{act.name}: a derivative at 0 could not be decided exactly"))
+        elif match.outcome != "zero":
+            outcomes.append(Outcome.fails({"activation": act.name, "kind": "torch_mismatch"}, margin=match.margin,
+                                          note=f"{act.name}: torch implementation differs from its sympy form"))
+        else:
+            outcomes.append(Outcome.holds(match.margin, activation=act.name))
+    n_inf = [r for r in table if r["first_vanishing_order"] == "none (all orders, proved)"]
+    bars = {r["activation"]: (MAX_ORDER + 2 if r in n_inf else
+                              (r["first_vanishing_order"] if isinstance(r["first_vanishing_order"], int) else -1))
+            for r in table}
+    fig = {"kind": "bar", "title": "First order n with sigma^(n)(0) = 0 (14 = never, proved; -1 = not analytic)",
+           "xlabel": "activation", "ylabel": "first vanishing order", "data": bars}
+    return merge([], extra=outcomes, statistics={"table": table},
+                 tried=(f"{len(table)} activations; exact derivatives at 0 up to order {MAX_ORDER - 1}; all-orders "
+                        "certificates checked symbolically; torch vs sympy on 61 points of [-3, 3]"),
+                 figures=[fig])
+
+
+@claim(
+    "lds.assumption2.paper_examples",
+    title="'Assumption 2 covers sigmoid and softplus' for the n Lemma 3 needs",
+    source=f"{PAPER}, section 3.3, remark after Assumption 2",
+    statement=("Assumption 2 covers sigmoid and softplus, i.e. their first n derivatives at 0 are non-zero for "
+               "n = N, the number of samples Lemma 3 applies it with (any N)."),
+    hypotheses=("sigma in {sigmoid, softplus}", "n = N for every N >= 1"),
+    paper="supported",
+    expected="refuted",
+    why=("sigmoid - 1/2 is odd, so sigmoid''(0) = 0: Assumption 2 fails for N >= 3. softplus(z) - z/2 is even, so "
+         "softplus'''(0) = 0: it fails for N >= 4. The remark holds only for N <= 2 and N <= 3 respectively."),
+    tags=("symbolic",),
+)
+def check_paper_examples(ctx: Context) -> Result:
+    outcomes = []
+    for name in ("sigmoid", "softplus"):
+        outcomes.append(_paper_example_outcome(name, None))
+    fails = [o for o in outcomes if o.status == "fails"]
+    return merge([], extra=fails[:1] + [o for o in outcomes if o not in fails[:1]],
+                 statistics={"decisions": [o.stats for o in outcomes]},
+                 tried=f"exact sympy derivatives at 0 up to order {MAX_ORDER - 1} for sigmoid and softplus")
+
+
+def _paper_example_outcome(name: str, order: int | None) -> Outcome:
+    d = assumption2(name)
+    k = d.first_vanishing_order if order is None else order
+    if k is None:
+        return Outcome.holds(math.inf, activation=name, first_vanishing_order=None)
+    v = symbolic.derivative_at_zero(activations.get(name).expr, k)
+    if v.is_zero:
+        return Outcome.fails({"activation": name, "order": k}, math.inf,
+                             note=f"{name}^({k})(0) = {v.value} exactly: Assumption 2 fails for n >= {k + 1}",
+                             activation=name, first_vanishing_order=k, fails_from_n=k + 1, value=v.value, how=v.how)
+    return Outcome.holds(math.inf, activation=name, order=k, value=v.value)
+
+
+@check_paper_examples.replayer
+def _replay_paper_examples(payload: dict) -> Outcome:
+    return _paper_example_outcome(str(payload["activation"]), int(payload["order"]))
+
+
+# ---------------------------------------------------------------------------------------
+# lds.lemma3 and its activation variants
+# ---------------------------------------------------------------------------------------
+
+ROBUST_RADIUS = 1e-3  # relative size of the weight perturbations of the robustness test
+ROBUST_DRAWS = 8
+
+
+def _rank_of(net: MLP, x: np.ndarray) -> tolerance.RankDecision:
+    """Rank decision for T_H with multiple-precision escalation of every non-'nonzero' case."""
+    th = net.hidden(x)[-1].numpy()
+    if not np.all(np.isfinite(th)):
+        raise FloatingPointError("T_H overflowed float64")
+    exact = None
+    if activations.get(net.spec.activation).expr is not None:
+        def exact(dps: int):
+            return net.hidden_mp(x, dps)
+    return tolerance.rank(th, exact=exact)
+
+
+def _robust_deficiency(net: MLP, x: np.ndarray, rng: np.random.Generator) -> tuple[bool, list[float]]:
+    """Is rank(T_H) < target on a neighbourhood?  ``ROBUST_DRAWS`` random relative perturbations."""
+    s = []
+    for _ in range(ROBUST_DRAWS):
+        ws = []
+        for w in net.weights:
+            wn = w.numpy()
+            scale = max(1.0, float(np.max(np.abs(wn))))
+            ws.append(wn + ROBUST_RADIUS * scale * rng.uniform(-1, 1, size=wn.shape))
+        d = _rank_of(net.with_weights(ws), x)
+        s.append(d.s_normalised)
+        if d.full is not False:
+            return False, s
+    return True, s
+
+
+def lemma3_outcome(x: np.ndarray, spec: MLPSpec, weight_seed: int, draws: int) -> Outcome:
+    """Rank of T_H for ``draws`` Gaussian weight draws; ``fails`` only for a robust deficiency."""
+    rng = np.random.default_rng(weight_seed)
+    smins, margins, accidents = [], [], 0
+    n = x.shape[1]
+    for j in range(draws):
+        net = MLP.random(spec, rng)
+        d = _rank_of(net, x)
+        smins.append(d.s_normalised)
+        if d.full is None:
+            return Outcome.band(note="rank undecided even at multiple precision", s_min=smins, N=n)
+        if d.full is False:
+            robust, s_pert = _robust_deficiency(net, x, np.random.default_rng(weight_seed + 1 + j))
+            if robust:
+                payload = {"activation": spec.activation, "spec": spec.as_dict(), "X": x.tolist(),
+                           "weights": [w.tolist() for w in net.weights_numpy()], "perturb_seed": weight_seed + 1 + j,
+                           "robust_radius": ROBUST_RADIUS, "robust_draws": ROBUST_DRAWS}
+                return Outcome.fails(payload, d.decision.margin,
+                                     note=(f"rank(T_H) = {d.rank} < min(d_H, N) = {d.target}, and stays deficient "
+                                           f"under {ROBUST_DRAWS} perturbations of relative size {ROBUST_RADIUS}"),
+                                     s_min=smins, s_min_perturbed=s_pert, rank=d.rank, target=d.target,
+                                     precision=d.decision.precision, N=n, depth=spec.depth, bias=spec.bias)
+            accidents += 1
+        margins.append(d.decision.margin)
+    return Outcome.holds(min(margins) if margins else math.inf, s_min=smins, N=n, depth=spec.depth, bias=spec.bias,
+                         accidents=accidents, activation=spec.activation)
+
+
+def _replay_lemma3(payload: dict) -> Outcome:
+    spec = MLPSpec.from_dict(payload["spec"])
+    x = np.asarray(payload["X"], dtype=np.float64)
+    net = MLP(spec, [np.asarray(w) for w in payload["weights"]])
+    d = _rank_of(net, x)
+    if d.full is not False:
+        return Outcome("holds" if d.full else "band", d.decision.margin, {"s_min": d.s_normalised})
+    robust, s = _robust_deficiency(net, x, np.random.default_rng(int(payload["perturb_seed"])))
+    if not robust:
+        return Outcome.holds(d.decision.margin, s_min=d.s_normalised, note="deficiency is not robust")
+    return Outcome.fails(payload, d.decision.margin, rank=d.rank, target=d.target, s_min_perturbed=s)
+
+
+@st.composite
+def _lemma3_examples(draw, act_choice):
+    x = draw(a1_datasets(max_n=6))
+    n = x.shape[1]
+    names = act_choice(n)
+    if not names:
+        reject()
+    act = draw(st.sampled_from(names))
+    wide = draw(st.booleans())
+    spec = draw(mlp_specs(d0=x.shape[0], activation=act, max_depth=3, max_width=8, min_last=n if wide else None))
+    return x, spec, draw(seeds())
+
+
+def _lemma3_search(ctx: Context, act_choice, label: str, budget: int) -> Result:
+    def fn(ex):
+        x, spec, s = ex
+        assert satisfies_a1(x)
+        try:
+            return lemma3_outcome(x, spec, s, ctx.draws)
+        except FloatingPointError:
+            reject()
+
+    res = ctx.search(_lemma3_examples(act_choice), fn, label=label, max_examples=budget)
+    by_act: dict[str, list[float]] = {}
+    for o in res.outcomes:
+        a = o.stats.get("activation") or (o.payload or {}).get("activation")
+        for v in o.stats.get("s_min", []):
+            by_act.setdefault(str(a), []).append(float(v))
+    hist = {a: [math.log10(max(v, 1e-300)) for v in vals] for a, vals in by_act.items()}
+    quant = {a: {"n": len(v), "min": float(np.min(v)), "p05": float(np.quantile(v, 0.05)),
+                 "median": float(np.median(v)), "fraction_below_zero_tol": float(np.mean(np.array(v) <= tolerance.ZERO))}
+             for a, v in by_act.items() if v}
+    fig = {"kind": "hist", "title": "log10 of the smallest normalised singular value of T_H",
+           "xlabel": "log10(s_min / s_max)", "ylabel": "weight draws", "data": hist,
+           "vlines": {"zero tolerance": math.log10(tolerance.ZERO), "non-zero from": math.log10(tolerance.ZERO * tolerance.BAND)}}
+    return res.result(statistics={"s_min_by_activation": quant, "accidental_deficiencies":
+                                  sum(o.stats.get("accidents", 0) for o in res.outcomes)},
+                      tried=(f"{res.examples} Hypothesis examples (A1 datasets: lattice, gaussian, symmetric, with the "
+                             f"origin, ties, near-duplicates, sparse, scaled; N <= 6, d0 <= 3; depth <= 3, widths <= 8, "
+                             f"with and without bias) x {ctx.draws} Gaussian weight draws each; a deficiency counts only "
+                             f"if it survives {ROBUST_DRAWS} perturbations of relative size {ROBUST_RADIUS}; "
+                             f"float64 decisions outside 'nonzero' re-decided at {'/'.join(map(str, tolerance.HP_LADDER))} digits"),
+                      figures=[fig])
+
+
+def _assumption2_for_n(n: int) -> list[str]:
+    return [a for a in activations.names() if assumption2(a).holds_for(n)]
+
+
+@claim(
+    "lds.lemma3",
+    title="Lemma 3: T_H has full rank for almost every weight (Assumption 1 + Assumption 2 with n = N)",
+    source=f"{PAPER}, Lemma 3 (section 4, proof in appendix D)",
+    statement=("Assumption 1 (data distinct in at least one coordinate) and Assumption 2 for n = N imply that "
+               "{(W_1..W_H): rank(T_H) < min(d_H, N)} has measure zero; any depth, any widths, with or without bias."),
+    hypotheses=("A1 data", "sigma analytic with sigma^(j)(0) != 0 for j < N (decided exactly)", "Gaussian weights"),
+)
+def check_lemma3(ctx: Context) -> Result:
+    return _lemma3_search(ctx, _assumption2_for_n, "Assumption-2 activations", 4 * ctx.max_examples)
+
+
+@check_lemma3.replayer
+def _r0(payload: dict) -> Outcome:
+    return _replay_lemma3(payload)
+
+
+_VARIANT_WHY = {
+    "relu": ("ReLU is not analytic (Assumption 2 fails). Dead neurons give zero rows on an open set of weights; "
+             "without bias it is positively homogeneous, so 1-d data give rank(T_1) <= 2."),
+    "leaky_relu": ("leaky ReLU is positively homogeneous: without bias, 1-d inputs give rank(T_1) <= 2 for every "
+                   "weight."),
+    "linear": "sigma(0) = 0; T_H = W_H...W_1 X has rank <= d0 (+1 with bias) for every weight.",
+    "polynomial": "sigma(0) = 0; sigma(Wx) lies in the space of degree-p polynomials of x, of dimension C(d0+p, p).",
+    "sigmoid": ("sigmoid''(0) = 0, so Assumption 2 fails for N >= 3; without bias, data {x, -x, 0} give columns "
+                "s, 1 - s, 1/2 with s + (1 - s) = 2 * 1/2 for every weight. The paper's remark says Assumption 2 "
+                "covers sigmoid."),
+    "softplus": ("softplus'''(0) = 0, so Assumption 2 fails for N >= 4; softplus(z) - softplus(-z) = z, so without "
+                 "bias, d0 + 1 symmetric pairs {x_i, -x_i} give a linear dependence for every weight. The paper's "
+                 "remark says Assumption 2 covers softplus."),
+    "tanh": "tanh(0) = 0 (Assumption 2 fails for n = 1): without bias the origin gives a zero column; tanh is odd, so {x, -x} give opposite columns.",
+}
+_VARIANT_ACTS = {"relu": ["relu"], "leaky_relu": ["leaky_relu"], "linear": ["linear"], "polynomial": ["poly2", "poly3"],
+                 "sigmoid": ["sigmoid"], "softplus": ["softplus"], "tanh": ["tanh"]}
+_PAPER_SAYS = {"sigmoid": "supported", "softplus": "supported"}
+
+
+def _make_variant(suffix: str) -> None:
+    acts = _VARIANT_ACTS[suffix]
+    paper = _PAPER_SAYS.get(suffix, "refuted")
+
+    @claim(
+        f"lds.lemma3.{suffix}",
+        title=f"Lemma 3's conclusion with sigma = {' / '.join(acts)}",
+        source=f"{PAPER}, Lemma 3 (appendix D){'; remark after Assumption 2' if suffix in _PAPER_SAYS else ''}",
+        statement=(f"With sigma = {' or '.join(acts)} (A1 data, any depth, widths, with or without bias), "
+                   "rank(T_H) < min(d_H, N) has probability zero over Gaussian weights."),
+        hypotheses=("A1 data", f"sigma in {acts}", "Gaussian weights"),
+        paper=paper,
+        expected="refuted",
+        why=_VARIANT_WHY[suffix] + ("" if suffix in _PAPER_SAYS else
+                                    " The paper does not claim Lemma 3 here (Assumption 2 fails); the suite shows an "
+                                    "open set of weights where the rank drops."),
+    )
+    def check(ctx: Context) -> Result:
+        return _lemma3_search(ctx, lambda n: acts, f"sigma={'/'.join(acts)}", 20 * ctx.max_examples)
+
+    check.replayer(_replay_lemma3)
+
+
+for _suffix in _VARIANT_ACTS:
+    _make_variant(_suffix)
+
+
+# ---------------------------------------------------------------------------------------
+# lds.prop1: the non-strict bad local minimum, and its variants
+# ---------------------------------------------------------------------------------------
+
+RADII = (1e-1, 1e-2, 1e-3)
+BALL_RADIUS = 5e-2
+
+
+def _prop1_net(act: str, d: int) -> MLP:
+    spec = MLPSpec(1, (d,), 1, act, False)
+    return MLP(spec, [np.zeros((d, 1)), np.zeros((1, d))])
+
+
+def prop1_certificate(act: str, xs: list[float], ys: list[float], d: int, w1: float,
+                      rng: np.random.Generator, samples: int) -> Outcome:
+    """Certify (w1*, w2*) = (w1, ..., w1; sign y, ..., sign y) as a non-strict bad local minimum.
+
+    Decisions (all in the tolerance policy, margins kept): gradient = 0; loss = sum y^2;
+    no lower loss on spheres of radii :data:`RADII` (``samples`` directions each) nor from
+    a projected-descent attack inside a ball of radius :data:`BALL_RADIUS`; a point at
+    distance ~1e-3 with equal loss (non-strict); a point with clearly lower loss (bad).
+    """
+    x = np.array([xs], dtype=np.float64)
+    y = torch.tensor(ys, dtype=torch.float64)
+    sy2 = float((y**2).sum())
+    sgn = float(np.sign(ys[0]))
+    net = _prop1_net(act, d)
+
+    def loss(v: torch.Tensor) -> torch.Tensor:
+        return ((y - net.forward_flat(v, x)[0]) ** 2).sum()
+
+    w = torch.tensor([w1] * d + [sgn] * d, dtype=torch.float64)
+    checks: dict[str, tolerance.Decision] = {}
+    scale = 2 * float(np.abs(ys).sum()) * (1 + float(np.max(np.abs(xs)))) * d
+    checks["gradient_zero"] = tolerance.classify(certify_gradient(loss, w) / scale)
+    l0 = float(loss(w))
+    checks["loss_equals_sum_y2"] = tolerance.equal(l0, sy2)
+    probes = sample_radii(loss, w, list(RADII), samples, rng)
+    worst = min(p.min_delta for p in probes)
+    checks["no_lower_point_sampled"] = tolerance.classify(max(-worst, 0.0) / sy2)
+    att = ball_attack(loss, w, BALL_RADIUS, starts=4, steps=60, rng=rng)
+    checks["no_lower_point_attack"] = tolerance.classify(max(-att.min_delta, 0.0) / sy2)
+    w_flat = w.clone()
+    w_flat[d:] *= 1 + 1e-3
+    checks["equal_loss_nearby"] = tolerance.equal(float(loss(w_flat)), l0)
+    # bad: the best one-neuron fit from a few simple first-layer weights
+    best_red, best_fit = 0.0, None
+    for w1c in (0.0, 1.0 / xs[0], -1.0 / xs[0]):
+        a = activations.get(act).numpy()(w1c * np.asarray(xs))
+        if float(a @ a) > 0:
+            red = float((a @ np.asarray(ys)) ** 2 / (a @ a))
+            if red > best_red:
+                best_red, best_fit = red, (w1c, float(a @ np.asarray(ys) / (a @ a)))
+    checks["lower_loss_exists"] = tolerance.classify(best_red / sy2)
+    fit_loss = sy2 - best_red
+    margins = [c.margin for c in checks.values()]
+    stats = {"activation": act, "N": len(xs), "d": d, "loss": l0, "sum_y2": sy2, "fit_loss": fit_loss,
+             "fit": best_fit, "sampled_min_delta": {str(p.radius): p.min_delta for p in probes},
+             "attack_min_delta": att.min_delta, "decisions": {k: v.as_dict() for k, v in checks.items()}}
+    want_zero = [k for k in checks if k != "lower_loss_exists"]
+    bad = [k for k in want_zero if checks[k].outcome == "nonzero"]
+    if checks["lower_loss_exists"].outcome == "zero":
+        bad.append("lower_loss_exists")
+    payload = {"activation": act, "x": list(xs), "y": list(ys), "d": d, "w1": w1}
+    if bad:
+        return Outcome.fails(payload, min(checks[k].margin for k in bad),
+                             note=f"certificate failed: {', '.join(bad)}", **stats)
+    if any(c.outcome == "band" for c in checks.values()):
+        return Outcome.band(note="a certificate decision fell in the tolerance band", **stats)
+    return Outcome.holds(min(margins), **stats)
+
+
+def certify_gradient(loss, w) -> float:
+    from ..certify import gradient_norm
+
+    return gradient_norm(loss, w)
+
+
+from ..certify import ball_attack, sample_radii  # noqa: E402
+
+
+def _replay_prop1(payload: dict) -> Outcome:
+    return prop1_certificate(str(payload["activation"]), [float(v) for v in payload["x"]],
+                             [float(v) for v in payload["y"]], int(payload["d"]), float(payload["w1"]),
+                             np.random.default_rng(0), 64)
+
+
+_nonzero_grid = st.integers(-8, 8).filter(lambda k: k != 0).map(lambda k: k / 4)
+
+
+def _shape_outcomes(names: list[str]) -> list[Outcome]:
+    """The symbolic part of Prop. 1's hypotheses, proved for each activation used."""
+    out = []
+    for a in names:
+        p = symbolic.prop1_shape(activations.get(a))
+        a2 = assumption2(a)
+        stats = {"activation": a, "shape": p.as_dict() if p else None, "assumption2_all_orders": a2.all_orders,
+                 "analytic": a2.analytic}
+        if p is not None and p.holds and a2.all_orders:
+            out.append(Outcome.holds(math.inf, **stats))
+        else:
+            out.append(Outcome.fails({"activation": a, "kind": "hypotheses"}, math.inf,
+                                     note=f"{a}: Prop. 1 hypotheses not proved", **stats))
+    return out
+
+
+@claim(
+    "lds.prop1",
+    title="Proposition 1: a non-strict bad local minimum for analytic sigma, any width",
+    source=f"{PAPER}, Proposition 1 (section 3.3)",
+    statement=("sigma analytic under Assumption 2 with t != 0, sigma(t) = 0 and sigma <= 0 near t: the 1-input, "
+               "d-hidden, 1-output network at w1 = (t/x, ..., t/x), w2 = (sign y, ..., sign y) is a local minimum "
+               "with loss y^2, non-strict, and bad (global inf 0), for every width d and any x != 0, y != 0."),
+    hypotheses=("sigma in the registry's Prop. 1 activations (shape and Assumption 2 proved symbolically)",
+                "x != 0, y != 0", "squared loss"),
+)
+def check_prop1(ctx: Context) -> Result:
+    names = activations.names(tag="prop1")
+    shape = _shape_outcomes(names)
+
+    @st.composite
+    def examples(draw):
+        a = draw(st.sampled_from(names))
+        x = draw(st.one_of(_nonzero_grid, st.floats(-3, 3).filter(lambda v: abs(v) > 1e-2)))
+        y = draw(st.one_of(_nonzero_grid, st.floats(-3, 3).filter(lambda v: abs(v) > 1e-2)))
+        return a, x, y, draw(st.integers(1, 8)), draw(seeds())
+
+    def fn(ex):
+        a, x, y, d, s = ex
+        t = float(sp.N(activations.get(a).prop1_zero))
+        return prop1_certificate(a, [x], [y], d, t / x, np.random.default_rng(s), 8 * ctx.draws)
+
+    res = ctx.search(examples(), fn, label="Prop. 1 construction", max_examples=2 * ctx.max_examples)
+    return _prop1_result(res, shape, ctx)
+
+
+def _prop1_result(res, shape: list[Outcome], ctx: Context) -> Result:
+    worst_sampled = min((min(o.stats["sampled_min_delta"].values()) / o.stats["sum_y2"]
+                         for o in res.outcomes if "sampled_min_delta" in o.stats), default=None)
+    lines = {}
+    for o in res.outcomes[:6]:
+        if "sampled_min_delta" in o.stats:
+            key = f"{o.stats['activation']} d={o.stats['d']} N={o.stats['N']}"
+            lines[key] = {"x": [float(r) for r in o.stats["sampled_min_delta"]],
+                          "y": [v / o.stats["sum_y2"] for v in o.stats["sampled_min_delta"].values()]}
+    fig = {"kind": "line", "title": "Lowest relative loss change found on spheres around the candidate",
+           "xlabel": "radius", "ylabel": "min (L(w) - L(w*)) / L(w*)", "logx": True, "series": lines}
+    return merge([res], extra=shape,
+                 statistics={"shape_proofs": [o.stats for o in shape],
+                             "worst_relative_change_sampled": worst_sampled,
+                             "per_activation": _count_by(res.outcomes, "activation")},
+                 tried=(f"{res.examples} constructions (activation, x, y, width 1..8); each: gradient, loss, "
+                        f"{8 * ctx.draws} random directions on spheres of radii {list(RADII)}, a 4-start x 60-step "
+                        f"projected descent inside a ball of radius {BALL_RADIUS}, an equal-loss neighbour at distance "
+                        "~1e-3, a lower-loss witness"),
+                 figures=[fig])
+
+
+def _count_by(outcomes: list[Outcome], key: str) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for o in outcomes:
+        k = str(o.stats.get(key, (o.payload or {}).get(key)))
+        out.setdefault(k, {"holds": 0, "fails": 0, "band": 0})[o.status] += 1
+    return out
+
+
+check_prop1.replayer(_replay_prop1)
+
+#: Zeros t_k of the Prop. 1 activations that have infinitely many (all local maxima).
+ZERO_FAMILIES = {"sincos": (sp.pi / 4, 2 * sp.pi), "negsin2": (sp.Integer(1), sp.pi)}
+
+
+@claim(
+    "lds.prop1.n_samples",
+    title="Proposition 1 generalised to N samples (sigma with >= N zeros that are local extrema)",
+    source=f"{PAPER}, remark after Proposition 1",
+    statement=("With sigma having zeros t_1..t_N that are local maxima, N samples whose inputs a common first-layer "
+               "weight maps onto those zeros (x_i = t_i / s), and labels of one sign, the Prop. 1 point is a "
+               "non-strict bad local minimum with loss sum y_i^2, for any width."),
+    hypotheses=("sigma in {sincos, negsin2} (zeros t_0 + P k, all local maxima, proved symbolically)",
+                "x_i = t_{k_i} / s for distinct k_i", "labels of one sign"),
+)
+def check_prop1_n(ctx: Context) -> Result:
+    names = list(ZERO_FAMILIES)
+    shape = _shape_outcomes(names)
+    for a in names:  # every t_0 + P k is a zero (sigma periodic with period P)
+        t0, per = ZERO_FAMILIES[a]
+        e = activations.get(a).expr
+        k = sp.Symbol("k", integer=True)
+        ok = sp.simplify(e.subs(activations.Z, activations.Z + per) - e) == 0 and \
+            symbolic.is_zero_exact(e.subs(activations.Z, t0))[0]
+        shape.append(Outcome.holds(math.inf, activation=a, periodic_zero_family=f"{t0} + {per} k", proved=bool(ok))
+                     if ok else Outcome.fails({"activation": a}, math.inf, note="zero family not proved"))
+        del k
+
+    @st.composite
+    def examples(draw):
+        a = draw(st.sampled_from(names))
+        n = draw(st.integers(2, 5))
+        ks = draw(st.lists(st.integers(-3, 3), min_size=n, max_size=n, unique=True))
+        s = draw(st.integers(2, 8)) / 4
+        sign = draw(st.sampled_from([1.0, -1.0]))
+        ys = [sign * v for v in draw(st.lists(st.integers(1, 8), min_size=n, max_size=n))]
+        return a, ks, s, [y / 4 for y in ys], draw(st.integers(1, 8)), draw(seeds())
+
+    def fn(ex):
+        a, ks, s, ys, d, sd = ex
+        t0, per = ZERO_FAMILIES[a]
+        xs = [float(sp.N((t0 + per * k) / s, 30)) for k in ks]
+        return prop1_certificate(a, xs, ys, d, s, np.random.default_rng(sd), 8 * ctx.draws)
+
+    res = ctx.search(examples(), fn, label="Prop. 1 with N samples", max_examples=2 * ctx.max_examples)
+    r = _prop1_result(res, shape, ctx)
+    r.notes.append("The paper says the construction extends to 'arbitrary N pairs of given data'. With one input "
+                   "and no bias it needs a common weight s with s x_i a zero of sigma for every i, so the inputs "
+                   "must be (zeros)/s: e.g. for sincos (zeros pi/4 + 2 pi k) x = (1, 2) admits no such s. This "
+                   "claim checks the construction on data it applies to; whether other bad minima exist for "
+                   "arbitrary data is left to the landscape search.")
+    return r
+
+
+check_prop1_n.replayer(_replay_prop1)
+
+
+@claim(
+    "lds.prop1.relu",
+    title="Proposition 1's shape with ReLU (non-analytic)",
+    source=f"{PAPER}, Proposition 1 (section 3.3), with sigma = ReLU",
+    statement=("With ReLU and t = -1 (ReLU(t) = 0, ReLU <= 0 near t), the Prop. 1 point is a non-strict bad local "
+               "minimum with loss y^2 for every width."),
+    hypotheses=("sigma = ReLU", "t = -1", "x != 0, y != 0", "squared loss"),
+)
+def check_prop1_relu(ctx: Context) -> Result:
+    @st.composite
+    def examples(draw):
+        x = draw(st.one_of(_nonzero_grid, st.floats(-3, 3).filter(lambda v: abs(v) > 1e-2)))
+        y = draw(st.one_of(_nonzero_grid, st.floats(-3, 3).filter(lambda v: abs(v) > 1e-2)))
+        return x, y, draw(st.integers(1, 8)), draw(seeds())
+
+    def fn(ex):
+        x, y, d, s = ex
+        return prop1_certificate("relu", [x], [y], d, -1.0 / x, np.random.default_rng(s), 8 * ctx.draws)
+
+    res = ctx.search(examples(), fn, label="Prop. 1 with ReLU", max_examples=2 * ctx.max_examples)
+    return _prop1_result(res, [], ctx)
+
+
+check_prop1_relu.replayer(_replay_prop1)
+
+
+@claim(
+    "lds.prop1.negative_controls",
+    title="Proposition 1 negative controls: no construction for sigma without a zero",
+    source=f"{PAPER}, Proposition 1 (section 3.3): the hypothesis sigma(t) = 0",
+    statement=("For sigmoid, softplus and exp (no real zero) the Prop. 1 construction does not exist: there is no "
+               "t with sigma(t) = 0, and the closest attempt (t minimising |sigma| on [-10, 10]) is not certified "
+               "as a local minimum with loss y^2."),
+    hypotheses=("sigma in {sigmoid, softplus, exp}",),
+)
+def check_prop1_negative(ctx: Context) -> Result:
+    outs = []
+    for a in ("sigmoid", "softplus", "exp"):
+        act = activations.get(a)
+        proof = symbolic.no_real_zero(act)
+        grid = np.linspace(-10, 10, 2001)
+        t = float(grid[np.argmin(np.abs(act.numpy()(grid)))])
+        attempt = prop1_certificate(a, [1.0], [1.0], 2, t, ctx.rng("negative", a), 8 * ctx.draws)
+        stats = {"activation": a, "no_real_zero_proved": proof, "attempt_t": t, "attempt_status": attempt.status,
+                 "attempt_note": attempt.note}
+        if proof and attempt.status == "fails":
+            outs.append(Outcome.holds(math.inf, **stats))
+        elif proof is None:
+            outs.append(Outcome.band(note=f"{a}: sympy could not decide whether sigma has a real zero", **stats))
+        else:
+            outs.append(Outcome.fails({"activation": a}, math.inf, note=f"{a}: the construction did not fail", **stats))
+    return merge([], extra=outs, statistics={"controls": [o.stats for o in outs]},
+                 tried="sympy solveset over the reals for sigma = 0; the construction attempted at argmin |sigma| on a 2001-point grid of [-10, 10]")

@@ -1,0 +1,268 @@
+"""What a claim's check receives and returns.
+
+* :class:`Context`: the profile budget, the seed, seeded RNGs, and :meth:`Context.search`
+  -- the Hypothesis attack on a property.
+* :class:`Outcome`: what one example showed: ``holds``, ``fails`` (a certified
+  counterexample, clear of the tolerance band) or ``band`` (undecidable in the tolerance
+  policy), with the margin of the decision in decades and the numbers behind it.
+* :class:`Result`: the claim's verdict with its evidence.  Verdicts are only ever
+  computed from outcomes (:func:`verdict_of`): a ``fails`` anywhere -> ``refuted``;
+  otherwise a ``band`` anywhere or an unspent budget -> ``inconclusive``; otherwise
+  ``supported``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Literal
+
+import numpy as np
+from hypothesis import Phase, given, seed, settings
+from hypothesis import strategies as st
+
+from .profiles import Profile
+
+Status = Literal["holds", "fails", "band"]
+
+
+@dataclass
+class Outcome:
+    """One example's result: status, margin (decades from the deciding threshold), numbers.
+
+    ``payload`` (for ``fails``) holds everything needed to replay the counterexample:
+    JSON-serialisable values only (lists, numbers, strings).
+    """
+
+    status: Status
+    margin: float = math.inf
+    stats: dict[str, Any] = field(default_factory=dict)
+    payload: dict[str, Any] | None = None
+    note: str = ""
+
+    @classmethod
+    def holds(cls, margin: float = math.inf, **stats: Any) -> "Outcome":
+        return cls("holds", margin, stats)
+
+    @classmethod
+    def fails(cls, payload: dict[str, Any], margin: float = math.inf, note: str = "", **stats: Any) -> "Outcome":
+        return cls("fails", margin, stats, payload, note)
+
+    @classmethod
+    def band(cls, note: str = "", **stats: Any) -> "Outcome":
+        return cls("band", 0.0, stats, None, note)
+
+
+def verdict_of(outcomes: list[Outcome], *, budget_spent: bool = True) -> str:
+    """The verdict rule (see the module docstring)."""
+    if any(o.status == "fails" for o in outcomes):
+        return "refuted"
+    if not outcomes or any(o.status == "band" for o in outcomes) or not budget_spent:
+        return "inconclusive"
+    return "supported"
+
+
+def combine(verdicts: list[str]) -> str:
+    """Combine sub-verdicts of one claim: refuted > inconclusive > supported."""
+    if "error" in verdicts:
+        return "error"
+    if "refuted" in verdicts:
+        return "refuted"
+    if "inconclusive" in verdicts or not verdicts:
+        return "inconclusive"
+    return "supported"
+
+
+def worst_margin(outcomes: list[Outcome], status: Status | None = None) -> float | None:
+    """Smallest margin among outcomes (of a given status); None if there are none."""
+    ms = [o.margin for o in outcomes if status is None or o.status == status]
+    return min(ms) if ms else None
+
+
+@dataclass
+class Result:
+    """A claim's verdict and evidence, as returned by its check function."""
+
+    verdict: str
+    examples: int
+    statistics: dict[str, Any]
+    margin: float | None
+    tried: str
+    counterexample: dict[str, Any] | None = None
+    counterexample_outcome: dict[str, Any] | None = None
+    figures: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SearchResult:
+    """All outcomes of a search (generation phase) plus the shrunk counterexample, if any."""
+
+    label: str
+    outcomes: list[Outcome]
+    shrunk: Outcome | None
+    budget: int
+    seconds: float
+
+    @property
+    def examples(self) -> int:
+        return len(self.outcomes)
+
+    @property
+    def verdict(self) -> str:
+        return verdict_of(self.outcomes)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        c = {"holds": 0, "fails": 0, "band": 0}
+        for o in self.outcomes:
+            c[o.status] += 1
+        return c
+
+    @property
+    def margin(self) -> float | None:
+        """The margin behind the verdict: of the shrunk failure if refuted, else the worst holding one."""
+        if self.shrunk is not None:
+            return self.shrunk.margin
+        return worst_margin(self.outcomes)
+
+    def stat(self, key: str) -> list[Any]:
+        return [o.stats[key] for o in self.outcomes if key in o.stats]
+
+    def result(self, *, statistics: dict[str, Any] | None = None, tried: str = "",
+               figures: list[dict[str, Any]] | None = None, notes: list[str] | None = None) -> "Result":
+        """Package this search as a claim :class:`Result` (verdict computed by :func:`verdict_of`)."""
+        return merge([self], statistics=statistics, tried=tried, figures=figures, notes=notes)
+
+    def summary(self) -> dict[str, Any]:
+        return {"label": self.label, "examples": self.examples, "budget": self.budget, "counts": self.counts,
+                "verdict": self.verdict, "margin": self.margin, "seconds": round(self.seconds, 3)}
+
+
+def merge(searches: list[SearchResult], *, statistics: dict[str, Any] | None = None, tried: str = "",
+          figures: list[dict[str, Any]] | None = None, notes: list[str] | None = None,
+          extra: list[Outcome] | None = None) -> Result:
+    """One :class:`Result` from several searches (and optional extra outcomes).
+
+    Verdict: :func:`combine` of the parts.  Counterexample: the shrunk one of the first
+    refuting search.  Margin: that counterexample's margin if refuted, else the worst
+    margin over all outcomes.
+    """
+    from .evidence import outcome_dict
+
+    extra = list(extra or [])
+    verdicts = [s.verdict for s in searches] + ([verdict_of(extra)] if extra else [])
+    verdict = combine(verdicts)
+    shrunk = next((s.shrunk for s in searches if s.shrunk is not None), None)
+    if shrunk is None:
+        shrunk = next((o for o in extra if o.status == "fails"), None)
+    every = [o for s in searches for o in s.outcomes] + extra
+    margin = shrunk.margin if shrunk is not None else worst_margin(every)
+    stats = dict(statistics or {})
+    stats.setdefault("counts", {k: sum(s.counts[k] for s in searches) + sum(1 for o in extra if o.status == k)
+                                for k in ("holds", "fails", "band")})
+    return Result(verdict, len(every), stats, margin, tried,
+                  counterexample=shrunk.payload if shrunk is not None else None,
+                  counterexample_outcome=outcome_dict(shrunk) if shrunk is not None else None,
+                  figures=list(figures or []), notes=list(notes or []))
+
+
+class _Found(Exception):
+    """Raised inside a search to let Hypothesis shrink a failing example."""
+
+
+class Context:
+    """Budget, seed and search tools handed to every claim check."""
+
+    def __init__(self, profile: Profile, seed: int = 0, progress: Callable[[str], None] | None = None):
+        self.profile = profile
+        self.seed = int(seed)
+        self._progress = progress
+        self.searches: list[SearchResult] = []
+
+    # -- randomness ---------------------------------------------------------------------
+    def rng(self, *keys: Any) -> np.random.Generator:
+        """A numpy Generator seeded from the run seed and ``keys`` (stable across runs)."""
+        h = hashlib.sha256(repr((self.seed, keys)).encode()).digest()
+        return np.random.default_rng(int.from_bytes(h[:8], "little"))
+
+    @property
+    def max_examples(self) -> int:
+        return self.profile.max_examples
+
+    @property
+    def draws(self) -> int:
+        return self.profile.draws
+
+    def say(self, msg: str) -> None:
+        if self._progress is not None:
+            self._progress(msg)
+
+    # -- the Hypothesis attack ------------------------------------------------------------
+    def search(
+        self,
+        strategy: st.SearchStrategy,
+        fn: Callable[[Any], Outcome],
+        *,
+        label: str = "",
+        max_examples: int | None = None,
+        shrink: bool = True,
+    ) -> SearchResult:
+        """Run ``fn`` on examples of ``strategy``; shrink the first failure, if any.
+
+        Pass 1 runs the whole budget (generation phase only) and keeps every outcome, so
+        the statistics describe everything that was tried.  If an example failed, pass 2
+        replays the same seeded search with shrinking enabled and keeps the minimal
+        failing example Hypothesis converges to.
+        """
+        n = int(max_examples or self.profile.max_examples)
+        outcomes: list[Outcome] = []
+        t0 = time.perf_counter()
+        base = settings(settings.get_profile(self.profile.name), max_examples=n, database=None,
+                        phases=[Phase.explicit, Phase.generate])
+
+        @seed(self.seed)
+        @settings(base)
+        @given(strategy)
+        def run(example: Any) -> None:
+            outcomes.append(fn(example))
+
+        run()
+        shrunk = None
+        fails = [o for o in outcomes if o.status == "fails"]
+        if fails:
+            shrunk = fails[0]
+            if shrink:
+                found: list[Outcome] = []
+
+                @seed(self.seed)
+                @settings(base, phases=[Phase.explicit, Phase.generate, Phase.shrink])
+                @given(strategy)
+                def hunt(example: Any) -> None:
+                    o = fn(example)
+                    if o.status == "fails":
+                        found.append(o)
+                        raise _Found()
+
+                try:
+                    hunt()
+                except _Found:
+                    pass
+                except BaseException as e:  # noqa: BLE001 - an ExceptionGroup of _Found
+                    if not _only_found(e):
+                        raise
+                if found:
+                    shrunk = found[-1]
+        res = SearchResult(label, outcomes, shrunk, n, time.perf_counter() - t0)
+        self.searches.append(res)
+        self.say(f"{label or 'search'}: {res.examples} examples, {res.counts}")
+        return res
+
+
+def _only_found(e: BaseException) -> bool:
+    if isinstance(e, _Found):
+        return True
+    subs = getattr(e, "exceptions", None)
+    return bool(subs) and all(_only_found(s) for s in subs)

@@ -1,0 +1,72 @@
+"""Run claims: one claim -> :class:`~landscape.evidence.Evidence`, many -> a report.
+
+Exceptions inside a check become the verdict ``error`` with the traceback kept in the
+evidence (a bug in a check must never look like a verdict).  A refutation writes its
+counterexample file (atomically) to the counterexample directory.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from . import profiles
+from .context import Context
+from .evidence import Evidence, outcome_dict, write_counterexample
+from .registry import Claim
+
+
+def run_claim(c: Claim, *, profile: str = profiles.DEFAULT_PROFILE, seed: int = 0,
+              counterexample_dir: str | Path | None = None,
+              progress: Callable[[str], None] | None = None) -> Evidence:
+    """Run one claim's check and package its evidence."""
+    prof = profiles.get(profile)
+    ctx = Context(prof, seed=seed, progress=progress)
+    ev = Evidence(id=c.id, title=c.title, source=c.source, statement=c.statement, hypotheses=list(c.hypotheses),
+                  expected=c.expected, paper=c.paper, why=c.why, verdict="error")
+    t0 = time.perf_counter()
+    try:
+        r = c.check(ctx)
+    except Exception as e:  # noqa: BLE001 - an error is reported as the verdict 'error'
+        ev.error = f"{e.__class__.__name__}: {e}\n{traceback.format_exc()}"
+        ev.duration_s = round(time.perf_counter() - t0, 3)
+        return ev
+    ev.duration_s = round(time.perf_counter() - t0, 3)
+    ev.verdict = r.verdict
+    ev.examples = r.examples
+    ev.statistics = r.statistics
+    ev.statistics.setdefault("searches", [s.summary() for s in ctx.searches])
+    ev.margin = r.margin
+    ev.tried = r.tried
+    ev.figures = r.figures
+    ev.notes = r.notes
+    ev.counterexample_outcome = r.counterexample_outcome
+    if r.verdict == "refuted" and r.counterexample is not None and counterexample_dir is not None:
+        path = write_counterexample(counterexample_dir, c.id, r.counterexample, r.counterexample_outcome or {},
+                                    profile=profile, seed=seed)
+        ev.counterexample = str(path)
+    elif r.verdict == "refuted" and r.counterexample is not None:
+        ev.counterexample = "(not written: no counterexample directory given)"
+    return ev
+
+
+def run_many(claims: list[Claim], *, profile: str, seed: int, counterexample_dir: str | Path | None,
+             progress: Callable[[int, int, Claim, Evidence | None], None] | None = None) -> tuple[list[Evidence], str, float]:
+    """Run claims in order; ``progress(i, n, claim, evidence_or_None)`` before and after each."""
+    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    t0 = time.perf_counter()
+    out = []
+    for i, c in enumerate(claims, start=1):
+        if progress:
+            progress(i, len(claims), c, None)
+        ev = run_claim(c, profile=profile, seed=seed, counterexample_dir=counterexample_dir)
+        out.append(ev)
+        if progress:
+            progress(i, len(claims), c, ev)
+    return out, started, time.perf_counter() - t0
+
+
+__all__ = ["run_claim", "run_many", "outcome_dict"]
