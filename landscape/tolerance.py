@@ -17,13 +17,23 @@ and a truly non-zero quantity must be larger than ``1e-7`` to be called non-zero
 The *margin* of a decision is its distance to the threshold it cleared, in decades
 (``log10``): ``+3.0`` means three orders of magnitude clear of the band.  Every verdict
 in the report shows its worst margin.  A value in the band can be *escalated*: the
-quantity is recomputed in multiple precision (mpmath) from the exact float64 inputs at
-each precision of :data:`HP_LADDER` digits.  At ``D`` digits the noise floor is
-``10^-(D - HP_LOST_DIGITS)``: a normalised value above it is a true non-zero (an
-ill-conditioned but full-rank matrix keeps the same tiny value as the precision grows);
-a value that stays below the floor at every rung is zero to ``D - 15`` digits at
-``D = 200``, i.e. an exact dependency.  That proves whether a tiny singular value is
-mathematics or round-off, and the evidence records the precision that decided.
+quantity is recomputed in multiple precision (mpmath, arbitrary exponent range) from the
+exact float64 inputs, climbing :data:`HP_LADDER` (50, 100, 200, 400 digits).  At ``D``
+digits the noise floor is ``10^-(D - HP_LOST_DIGITS)``:
+
+* a normalised value above the floor is a true non-zero;
+* a value that is *stable* between two rungs (changes by less than one decade) is a true
+  non-zero too, however small (ill-conditioning: e.g. a column of size e^-1000 is
+  represented exactly in mpmath and does not move with the precision);
+* a value that falls with the precision (by at least half the added digits), or is 0 at
+  every rung, is round-off of an exact dependency: rank deficient;
+
+Before the ladder the matrix is equilibrated (exactly-zero rows and columns removed, rows
+then columns scaled to unit max-norm: rank-preserving), so entries spanning hundreds of
+decades do not hide a singular value;
+* anything else after the last rung stays in the band (inconclusive).
+
+That proves whether a tiny singular value is mathematics or round-off; the evidence records the precision that decided.
 """
 
 from __future__ import annotations
@@ -39,7 +49,7 @@ ZERO: float = 1e-10
 #: Width of the inconclusive band in multiples of ZERO: non-zero means >= ZERO * BAND.
 BAND: float = 1e3
 #: Precisions (decimal digits) tried in turn when a float64 decision is escalated.
-HP_LADDER: tuple[int, ...] = (50, 100, 200)
+HP_LADDER: tuple[int, ...] = (50, 100, 200, 400)
 #: Digits allowed to be lost to round-off at each rung: the noise floor is 10^-(D - this).
 HP_LOST_DIGITS: int = 15
 #: Matrices whose largest singular value is below this are the zero matrix.
@@ -151,23 +161,70 @@ def rank(
     return dec
 
 
+def _equilibrate(m, dps: int):
+    """Drop exactly-zero rows/columns and scale rows, then columns, to unit max-norm (rank-preserving).
+
+    Entries of networks span hundreds of decades (e.g. e^z activations); scaling by non-zero
+    factors leaves the rank unchanged and lets the SVD resolve what the range would hide.
+    Returns the scaled matrix and the numbers of rows and columns left.
+    """
+    import mpmath
+
+    with mpmath.workdps(dps):
+        rows = [[m[i, j] for j in range(m.cols)] for i in range(m.rows)]
+        rows = [r for r in rows if any(v != 0 for v in r)]
+        if not rows:
+            return None, 0, 0
+        cols = [j for j in range(len(rows[0])) if any(r[j] != 0 for r in rows)]
+        rows = [[r[j] for j in cols] for r in rows]
+        rows = [[v / max(abs(u) for u in r) for v in r] for r in rows]
+        cmax = [max(abs(r[j]) for r in rows) for j in range(len(cols))]
+        rows = [[v / c for v, c in zip(r, cmax)] for r in rows]
+        return mpmath.matrix(rows), len(rows), len(cols)
+
+
 def rank_multiprecision(exact: Callable[[int], "object"], target: int) -> RankDecision:
-    """Climb :data:`HP_LADDER`: full rank at the first rung clear of its noise floor, else deficient."""
+    """Climb :data:`HP_LADDER` and decide rank >= target by the rule in the module docstring.
+
+    The matrix is first equilibrated (:func:`_equilibrate`): exactly-zero rows or columns
+    that leave fewer than ``target`` of either decide 'deficient' at once (exact zeros in
+    mpmath are structural: a tiny value is never rounded to 0 there).
+    """
+    import mpmath
+
+    prev = None
+    prev_dps = 0
     dec = None
     for dps in HP_LADDER:
-        zero = 10.0 ** -(dps - HP_LOST_DIGITS)
-        sv = mp_singular_values(exact(dps), dps)
-        dec = _rank_from_sv(sv, target, zero, f"mp{dps}")
-        # a rung decides 'full' as soon as the value clears its own noise floor
-        if dec.s_normalised > zero:
-            d = Decision(dec.s_normalised, "nonzero", math.log10(dec.s_normalised / zero), f"mp{dps}")
-            return RankDecision(dec.rank, target, True, dec.s_normalised, d)
+        floor = mpmath.mpf(10) ** -(dps - HP_LOST_DIGITS)
+        prec = f"mp{dps}"
+        meq, nr, nc = _equilibrate(exact(dps), dps)
+        if min(nr, nc) < target:
+            return RankDecision(min(nr, nc), target, False, 0.0, Decision(0.0, "zero", math.inf, prec + " exact zeros"))
+        sv = mp_singular_values(meq, dps)
+        rank_ = sum(1 for v in sv if v > floor)
+        s = sv[target - 1] if target - 1 < len(sv) else mpmath.mpf(0)
+        if s > floor:
+            d = Decision(float(s), "nonzero", float(mpmath.log10(s / floor)), prec)
+            return RankDecision(max(rank_, target), target, True, float(s), d)
+        if prev is not None and prev > 0:
+            drop = math.inf if s == 0 else float(mpmath.log10(prev / s))
+            if abs(drop) < 1.0:  # stable under added precision: a true (tiny) non-zero
+                d = Decision(float(s), "nonzero", 1.0 - abs(drop), prec)
+                return RankDecision(target, target, True, float(s), d)
+            if drop >= (dps - prev_dps) / 2:  # falls with the precision: round-off of a dependency
+                d = Decision(float(s), "zero", min(drop - (dps - prev_dps) / 2, 99.0), prec)
+                return RankDecision(rank_, target, False, float(s), d)
+        prev, prev_dps = s, dps
+        dec = RankDecision(rank_, target, None, float(s), Decision(float(s), "band", 0.0, prec))
     assert dec is not None
+    if prev == 0:  # exactly 0 at every rung, up to the last precision
+        return RankDecision(dec.rank, target, False, 0.0, Decision(0.0, "zero", math.inf, dec.decision.precision))
     return dec
 
 
-def mp_singular_values(m, dps: int = HP_LADDER[0]) -> list[float]:
-    """Normalised singular values (largest first, the largest is 1) of an mpmath matrix at ``dps`` digits."""
+def mp_singular_values(m, dps: int = HP_LADDER[0]) -> list:
+    """Normalised singular values (mpf, largest first, the largest is 1) of an mpmath matrix at ``dps`` digits."""
     import mpmath
 
     with mpmath.workdps(dps):
@@ -175,9 +232,8 @@ def mp_singular_values(m, dps: int = HP_LADDER[0]) -> list[float]:
         vals = sorted((abs(s[i]) for i in range(len(s))), reverse=True)
         top = vals[0] if vals else mpmath.mpf(0)
         if top == 0:
-            return [0.0] * len(vals)
-        # return normalised-safe floats: scale by top so tiny ratios survive float conversion
-        return [float(v / top) for v in vals]
+            return [mpmath.mpf(0)] * len(vals)
+        return [v / top for v in vals]
 
 
 @dataclass(frozen=True)
@@ -249,4 +305,6 @@ def at_most(a: float, b: float, *, scale: float = 0.0) -> Decision:
 def policy_summary() -> dict:
     """The policy constants, as recorded in every evidence file."""
     return {"zero": ZERO, "band": BAND, "nonzero_from": ZERO * BAND, "hp_ladder_digits": list(HP_LADDER),
+            "hp_rule": "equilibrate; non-zero above 10^-(D-15) or stable within 1 decade between rungs; zero if "
+                       "exact zero rows/columns, 0 at every rung, or falling by >= half the added digits",
             "hp_noise_floor": {str(d): 10.0 ** -(d - HP_LOST_DIGITS) for d in HP_LADDER}}

@@ -262,7 +262,7 @@ def _assumption2_for_n(n: int) -> list[str]:
     hypotheses=("A1 data", "sigma analytic with sigma^(j)(0) != 0 for j < N (decided exactly)", "Gaussian weights"),
 )
 def check_lemma3(ctx: Context) -> Result:
-    return _lemma3_search(ctx, _assumption2_for_n, "Assumption-2 activations", 4 * ctx.max_examples)
+    return _lemma3_search(ctx, _assumption2_for_n, "Assumption-2 activations", 20 * ctx.max_examples)
 
 
 @check_lemma3.replayer

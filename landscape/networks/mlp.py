@@ -89,7 +89,7 @@ def check_data(x: np.ndarray, *, name: str = "X") -> np.ndarray:
     bad = ~np.isfinite(x)
     if bad.any():
         i, j = map(int, np.argwhere(bad)[0])
-        raise LandscapeError(f"{name}[{i}, {j}] = {x[i, j]!r}; expected finite values (no NaN or inf)")
+        raise LandscapeError(f"{name}[{i}, {j}] = {float(x[i, j])}; expected finite values (no NaN or inf)")
     return x
 
 

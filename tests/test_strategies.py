@@ -1,0 +1,73 @@
+"""The strategies generate what they promise, and reach the structured cases (quality tests)."""
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from landscape import Outcome, profiles
+from landscape.context import Context
+from landscape.strategies import a1_datasets, cube_datasets, mlp_specs, satisfies_a1
+
+
+@settings(max_examples=60, deadline=None)
+@given(a1_datasets(max_n=6))
+def test_a1_datasets_satisfy_assumption_a1(x):
+    assert x.ndim == 2 and np.all(np.isfinite(x)) and satisfies_a1(x)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.booleans().flatmap(lambda closed: st.tuples(st.just(closed), cube_datasets(closed=closed))))
+def test_cube_datasets_are_distinct_points_in_the_cube(args):
+    closed, x = args
+    assert np.all(x >= 0) and (np.all(x <= 1) if closed else np.all(x < 1))
+    assert len(np.unique(x, axis=0)) == len(x)
+
+
+@settings(max_examples=30, deadline=None)
+@given(mlp_specs(d0=2, activation="tanh", min_last=5))
+def test_mlp_specs_respect_bounds(spec):
+    assert spec.d_H >= 5 and 1 <= spec.depth <= 3
+
+
+def _ctx():
+    return Context(profiles.get("quick"), seed=0)
+
+
+def test_search_reaches_and_shrinks_symmetric_datasets():
+    """A planted property: 'no two samples are opposite'. The search must find and shrink it."""
+
+    def fn(x):
+        cols = [tuple(c) for c in x.T]
+        opposite = any(tuple(-v for v in c) in cols and any(c) for c in cols)
+        return Outcome.fails({"X": x.tolist()}) if opposite else Outcome.holds()
+
+    res = _ctx().search(a1_datasets(max_n=6), fn, label="planted", max_examples=100)
+    assert res.verdict == "refuted"
+    x = np.array(res.shrunk.payload["X"])
+    assert x.shape[1] <= 4  # shrunk: one or two opposite pairs (plus perhaps the origin)
+    assert fn(x).status == "fails"
+
+
+def test_search_reaches_the_origin_and_boundary():
+    found = {"origin": False, "face": False}
+
+    def fn(x):
+        found["origin"] |= bool(np.any(np.all(x == 0, axis=1)))
+        found["face"] |= bool(np.any(x == 1.0))
+        return Outcome.holds()
+
+    _ctx().search(cube_datasets(), fn, max_examples=60)
+    assert found == {"origin": True, "face": True}
+
+
+def test_search_is_deterministic_for_a_seed():
+    seen = []
+
+    def fn(x):
+        seen.append(x.tobytes())
+        return Outcome.holds()
+
+    _ctx().search(a1_datasets(), fn, max_examples=10)
+    first, seen[:] = list(seen), []
+    _ctx().search(a1_datasets(), fn, max_examples=10)
+    assert seen == first
