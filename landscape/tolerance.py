@@ -25,8 +25,9 @@ digits the noise floor is ``10^-(D - HP_LOST_DIGITS)``:
 * a value that is *stable* between two rungs (changes by less than one decade) is a true
   non-zero too, however small (ill-conditioning: e.g. a column of size e^-1000 is
   represented exactly in mpmath and does not move with the precision);
-* a value that falls with the precision (by at least half the added digits), or is 0 at
-  every rung, is round-off of an exact dependency: rank deficient;
+* a value that falls with the precision at *every* step of the ladder (by at least half
+  the added digits each time), or is 0 at every rung, is round-off of an exact
+  dependency: rank deficient -- i.e. zero to about 385 digits;
 
 Before the ladder the matrix is equilibrated (exactly-zero rows and columns removed, rows
 then columns scaled to unit max-norm: rank-preserving), so entries spanning hundreds of
@@ -194,6 +195,7 @@ def rank_multiprecision(exact: Callable[[int], "object"], target: int) -> RankDe
 
     prev = None
     prev_dps = 0
+    fell_every_time = True
     dec = None
     for dps in HP_LADDER:
         floor = mpmath.mpf(10) ** -(dps - HP_LOST_DIGITS)
@@ -207,19 +209,24 @@ def rank_multiprecision(exact: Callable[[int], "object"], target: int) -> RankDe
         if s > floor:
             d = Decision(float(s), "nonzero", float(mpmath.log10(s / floor)), prec)
             return RankDecision(max(rank_, target), target, True, float(s), d)
-        if prev is not None and prev > 0:
-            drop = math.inf if s == 0 else float(mpmath.log10(prev / s))
-            if abs(drop) < 1.0:  # stable under added precision: a true (tiny) non-zero
+        if prev is not None:
+            if prev == 0 and s == 0:
+                drop = math.inf
+            elif prev == 0:
+                drop = -math.inf  # appeared with more digits: resolved, not noise
+            else:
+                drop = math.inf if s == 0 else float(mpmath.log10(prev / s))
+            if prev > 0 and s > 0 and abs(drop) < 1.0:  # stable under added precision: a true (tiny) non-zero
                 d = Decision(float(s), "nonzero", 1.0 - abs(drop), prec)
                 return RankDecision(target, target, True, float(s), d)
-            if drop >= (dps - prev_dps) / 2:  # falls with the precision: round-off of a dependency
-                d = Decision(float(s), "zero", min(drop - (dps - prev_dps) / 2, 99.0), prec)
-                return RankDecision(rank_, target, False, float(s), d)
+            fell_every_time = fell_every_time and drop >= (dps - prev_dps) / 2
         prev, prev_dps = s, dps
         dec = RankDecision(rank_, target, None, float(s), Decision(float(s), "band", 0.0, prec))
     assert dec is not None
-    if prev == 0:  # exactly 0 at every rung, up to the last precision
-        return RankDecision(dec.rank, target, False, 0.0, Decision(0.0, "zero", math.inf, dec.decision.precision))
+    if fell_every_time:  # at the noise floor of every precision up to the last: an exact dependency
+        return RankDecision(dec.rank, target, False, dec.s_normalised,
+                            Decision(dec.s_normalised, "zero", float(HP_LADDER[-1] - HP_LADDER[0]) / 2 if prev else math.inf,
+                                     dec.decision.precision))
     return dec
 
 
@@ -306,5 +313,5 @@ def policy_summary() -> dict:
     """The policy constants, as recorded in every evidence file."""
     return {"zero": ZERO, "band": BAND, "nonzero_from": ZERO * BAND, "hp_ladder_digits": list(HP_LADDER),
             "hp_rule": "equilibrate; non-zero above 10^-(D-15) or stable within 1 decade between rungs; zero if "
-                       "exact zero rows/columns, 0 at every rung, or falling by >= half the added digits",
+                       "exact zero rows/columns, or 0 / falling by >= half the added digits at every rung",
             "hp_noise_floor": {str(d): 10.0 ** -(d - HP_LOST_DIGITS) for d in HP_LADDER}}
