@@ -899,3 +899,27 @@ def _replay_lemma6(p: dict) -> Outcome:
 
 check_lemma6.replayer(_replay_lemma6)
 check_lemma6_relu.replayer(_replay_lemma6)
+
+
+# ---------------------------------------------------------------------------------------
+# Fixtures: the Prop. 1 bad local minima, offered to every other claim (cross-examination)
+# ---------------------------------------------------------------------------------------
+
+from .. import fixtures as _fixtures  # noqa: E402
+
+
+@_fixtures.builder("lds.prop1")
+def prop1_fixtures() -> list[_fixtures.Fixture]:
+    """Prop. 1 points for every Prop. 1 activation (and ReLU): x = 0.5, y = 1, widths 1 and 3."""
+    out = []
+    for act in [*activations.names(tag="prop1"), "relu"]:
+        t = -1.0 if act == "relu" else float(sp.N(activations.get(act).prop1_zero))
+        for d in (1, 3):
+            x, y = 0.5, 1.0
+            spec = MLPSpec(1, (d,), 1, act, False)
+            out.append(_fixtures.Fixture(
+                id=f"lds.prop1[{act},d={d}]", source="lds.prop1", kind="bad_local_min", spec=spec,
+                weights=[np.full((d, 1), t / x), np.full((1, d), 1.0)], x=np.array([[x]]), y=np.array([[y]]),
+                facts={"loss": y * y, "global_inf": 0.0, "stationary": True, "non_strict": True,
+                       "lower_loss_witness": 0.0, "analytic": act != "relu"}))
+    return out
