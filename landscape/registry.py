@@ -66,7 +66,7 @@ class Claim:
 
 _REGISTRY: dict[str, Claim] = {}
 _BUILTINS_LOADED = False
-BUILTIN_MODULES = ("landscape.claims.lds", "landscape.claims.jiang")
+BUILTIN_MODULES = ("landscape.claims.lds", "landscape.claims.jiang", "landscape.claims.du", "landscape.claims.golikov")
 
 
 def claim(
@@ -111,7 +111,8 @@ def load_builtin() -> None:
     global _BUILTINS_LOADED
     if not _BUILTINS_LOADED:
         for m in BUILTIN_MODULES:
-            importlib.import_module(m)
+            if importlib.util.find_spec(m) is not None:
+                importlib.import_module(m)
         from importlib.metadata import entry_points
 
         for ep in entry_points(group="landscape.claims"):

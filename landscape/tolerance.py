@@ -315,3 +315,16 @@ def policy_summary() -> dict:
             "hp_rule": "equilibrate; non-zero above 10^-(D-15) or stable within 1 decade between rungs; zero if "
                        "exact zero rows/columns, or 0 / falling by >= half the added digits at every rung",
             "hp_noise_floor": {str(d): 10.0 ** -(d - HP_LOST_DIGITS) for d in HP_LADDER}}
+
+
+def eigenvalue_with_bound(lam: float, abs_error: float) -> Decision:
+    """Decide an eigenvalue known up to ``abs_error`` (a Weyl bound ``||E||_2``).
+
+    Same rule, scaled to the bound: ``|lam| <= abs_error`` is zero (indistinguishable from 0),
+    ``|lam| >= abs_error * BAND`` non-zero, in between the band.  Used for kernel matrices
+    whose entries carry a quadrature / round-off error bound, where a relative test would
+    call a tiny but certified eigenvalue (e.g. 2e-10 with entries exact to 1e-16) zero.
+    """
+    if not (math.isfinite(lam) and math.isfinite(abs_error)) or abs_error <= 0:
+        raise ValueError(f"eigenvalue {lam!r} / error bound {abs_error!r}: expected finite values, bound > 0")
+    return classify(abs(lam) * ZERO / abs_error)
