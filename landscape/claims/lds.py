@@ -923,3 +923,179 @@ def prop1_fixtures() -> list[_fixtures.Fixture]:
                 facts={"loss": y * y, "global_inf": 0.0, "stationary": True, "non_strict": True,
                        "lower_loss_witness": 0.0, "analytic": act != "relu"}))
     return out
+
+
+# ---------------------------------------------------------------------------------------
+# lds.thm2.path: perturb to full rank, then a strictly decreasing path to inf E
+# ---------------------------------------------------------------------------------------
+
+from .. import losses as _losses  # noqa: E402
+
+PATH_POINTS = 200
+PATH_LOSSES = ("squared", "absolute", "huber", "logcosh", "pinball", "hinge", "logistic")
+
+
+def _labels_for(loss: _losses.Loss, rng: np.random.Generator, n: int) -> np.ndarray:
+    return rng.choice([-1.0, 1.0], size=(1, n)) if loss.labels == "sign" else rng.normal(size=(1, n))
+
+
+def path_outcome(spec: MLPSpec, weights: list[np.ndarray], x: np.ndarray, y: np.ndarray, loss_name: str,
+                 delta: float, seed: int, *, source: str) -> Outcome:
+    """Theorem 2's path: a perturbation within ``delta`` giving full-rank T_H, then the segment in W_{H+1}.
+
+    The target of the segment is W* = P* T_H^+ with P* = Y (the loss's minimiser per sample) for losses
+    whose infimum is attained; for logistic-type losses (infimum 0 not attained) the path is the ray
+    W(s) = W' + s P* T_H^+ with P* = Y, followed to s = 40.
+    """
+    rng = np.random.default_rng(seed)
+    loss = _losses.get(loss_name)
+    net = MLP(spec, weights)
+    n = x.shape[1]
+    target = min(spec.d_H, n)
+    rk0 = _rank_of(net, x)
+    # 1) perturb the hidden layers within delta (Frobenius) until T_H has rank min(d_H, N)
+    pert = None
+    for _ in range(20):
+        ws = [w.copy() for w in net.weights_numpy()]
+        dirs = [rng.normal(size=w.shape) for w in ws[:-1]]
+        norm = math.sqrt(sum(float(np.sum(d * d)) for d in dirs))
+        for i, dd in enumerate(dirs):
+            ws[i] = ws[i] + delta * rng.uniform(0.2, 1.0) * dd / norm
+        cand = MLP(spec, ws)
+        if _rank_of(cand, x).full is True:
+            pert = cand
+            break
+    stats = {"source": source, "loss": loss_name, "N": n, "d_H": spec.d_H, "activation": spec.activation,
+             "delta": delta, "rank_before": rk0.rank, "target_rank": target}
+    payload = {"spec": spec.as_dict(), "weights": [w.tolist() for w in weights], "X": x.tolist(), "Y": y.tolist(),
+               "loss": loss_name, "delta": delta, "seed": seed, "source": source}
+    if pert is None:
+        return Outcome.band(note=f"no full-rank T_H found within delta = {delta} in 20 tries", **stats)
+    th = pert.hidden(x)[-1].numpy()
+    w_out = pert.weights_numpy()[-1]
+    yt = torch.as_tensor(y)
+    pinv = np.linalg.pinv(th)
+    attained = loss.attained
+    w_star = y @ pinv
+    s_grid = np.linspace(0.0, 1.0 if attained else 40.0, PATH_POINTS + 1)
+
+    def e_of(w2: np.ndarray) -> float:
+        return float(loss.total(yt, torch.as_tensor(w2 @ th)))
+
+    path = [e_of(w_out + s * (w_star - w_out)) if attained else e_of(w_out + s * w_star) for s in s_grid]
+    inf_e = float(loss.total(yt, yt)) if attained else 0.0  # per-sample infimum: 0 for every registered loss
+    start, end = path[0], path[-1]
+    scale = max(abs(start), 1e-300)
+    # strict decrease between consecutive points (or already at the infimum)
+    steps_ok, worst = 0, math.inf
+    for a, b in zip(path, path[1:]):
+        if a - inf_e <= tolerance.ZERO * scale:  # reached the infimum: nothing left to decrease
+            steps_ok += 1
+            continue
+        d = tolerance.classify((a - b) / (a - inf_e))  # decrease relative to the distance left to inf E
+        if a > b and d.outcome == "nonzero":
+            steps_ok += 1
+            worst = min(worst, d.margin)
+    reach = tolerance.classify(max(end - inf_e, 0.0) / scale)
+    if not attained:
+        reach = tolerance.classify(max(end - inf_e, 0.0) / scale) if end / scale < 1e-6 else \
+            tolerance.Decision(end / scale, "zero" if end / scale <= 1e-3 else "nonzero", 0.0)
+    stats |= {"rank_after": target, "loss_start": start, "loss_end": end, "inf_E": inf_e,
+              "strict_steps": steps_ok, "steps": PATH_POINTS, "path": path[:: max(1, PATH_POINTS // 50)]}
+    if steps_ok == PATH_POINTS and reach.outcome == "zero":
+        return Outcome.holds(min(worst, reach.margin), **stats)
+    if reach.outcome == "nonzero" or steps_ok < PATH_POINTS:
+        return Outcome.fails(payload, reach.margin, note=(f"path from {source}: {steps_ok}/{PATH_POINTS} strict steps, "
+                                                          f"final loss {end:.3g} vs inf E = {inf_e:.3g}"), **stats)
+    return Outcome.band(**stats)
+
+
+def _replay_path(p: dict) -> Outcome:
+    return path_outcome(MLPSpec.from_dict(p["spec"]), [np.asarray(w) for w in p["weights"]],
+                        np.asarray(p["X"], dtype=float), np.asarray(p["Y"], dtype=float), str(p["loss"]),
+                        float(p["delta"]), int(p["seed"]), source=str(p["source"]))
+
+
+def _path_claim(ctx: Context, *, over: bool) -> Result:
+    @st.composite
+    def examples(draw):
+        x = draw(a1_datasets(max_n=5))
+        n = x.shape[1]
+        names = _assumption2_for_n(n)
+        act = draw(st.sampled_from(names))
+        if over:
+            spec = draw(mlp_specs(d0=x.shape[0], activation=act, max_depth=2, max_width=6, min_last=n))
+        else:
+            if n < 2:
+                reject()
+            spec = draw(mlp_specs(d0=x.shape[0], activation=act, max_depth=2, max_width=n - 1))
+            spec = MLPSpec(spec.d0, (*spec.widths[:-1], min(spec.d_H, n - 1)), 1, act, spec.bias)
+        return x, spec, draw(st.sampled_from(PATH_LOSSES)), draw(st.sampled_from([1e-1, 1e-3])), draw(seeds())
+
+    def fn(ex):
+        x, spec, loss_name, delta, s = ex
+        rng = np.random.default_rng(s)
+        net = MLP.random(spec, rng)
+        y = _labels_for(_losses.get(loss_name), rng, x.shape[1])
+        try:
+            return path_outcome(spec, net.weights_numpy(), x, y, loss_name, delta, s, source="random weights")
+        except FloatingPointError:
+            reject()
+
+    res = ctx.search(examples(), fn, label="random starts", max_examples=2 * ctx.max_examples)
+    extra = []
+    if over:  # cross-examination: every fixture meeting the hypotheses (d_H >= N, A1, Assumption 2 for N)
+        for fx in _fixtures.matching(lambda f: f.spec.d_H >= f.n_samples and satisfies_a1(f.x)
+                                     and assumption2(f.spec.activation).holds_for(f.n_samples) is True):
+            for i, ln in enumerate(("squared", "absolute", "logistic")):
+                yy = np.sign(fx.y) if _losses.get(ln).labels == "sign" else fx.y
+                extra.append(path_outcome(fx.spec, fx.weights, fx.x, yy, ln, 1e-3, i, source=fx.id))
+    series = {}
+    for o in (extra + res.outcomes)[:8]:
+        if "path" in o.stats:
+            pth = o.stats["path"]
+            series[f"{o.stats['source'][:28]} / {o.stats['loss']}"] = {
+                "x": list(range(len(pth))), "y": [v / max(pth[0], 1e-300) for v in pth]}
+    fig = {"kind": "line", "title": "Loss along the Theorem 2 path (relative to its start)", "xlabel": "path point (x4)",
+           "ylabel": "E / E(start)", "series": series}
+    return merge([res], extra=extra,
+                 statistics={"fixtures_examined": [o.stats.get("source") for o in extra],
+                             "per_loss": _count_by(res.outcomes + extra, "loss")},
+                 tried=(f"{res.examples} random starts (A1 data, N <= 5, Assumption-2 activations, depth <= 2, "
+                        f"{'d_H >= N' if over else 'd_H < N'}, losses {list(PATH_LOSSES)}, delta in 1e-1 / 1e-3)"
+                        + (f" and {len(extra)} fixture starts (bad minima of other claims)" if over else "")
+                        + f"; {PATH_POINTS}-point discretisation of each path"),
+                 figures=[fig])
+
+
+@claim(
+    "lds.thm2.path",
+    title="Theorem 2's path: from any W, a delta-perturbation and a strictly decreasing path to inf E",
+    source=f"{PAPER}, Theorem 2, proof in section 4 (eq. 14-15)",
+    statement=("d_H >= N, convex loss, A1 data, Assumption 2: from any weights W and delta > 0 there is W' within delta "
+               "with T_H of full rank, and from W' a strictly decreasing path (moving W_{H+1} only) reaching inf E."),
+    hypotheses=("A1 data", "Assumption 2 for n = N", "d_H >= N", "convex losses " + ", ".join(PATH_LOSSES),
+                "random starts and every fixture meeting the hypotheses (e.g. Prop. 1 bad minima)"),
+)
+def check_path(ctx: Context) -> Result:
+    return _path_claim(ctx, over=True)
+
+
+@claim(
+    "lds.thm2.path.underparameterized",
+    title="Theorem 2's path without over-parameterisation (d_H < N)",
+    source=f"{PAPER}, Theorem 2, Assumption A3 removed",
+    statement="With d_H < N the same construction (perturb, then move W_{H+1} only) still reaches inf E.",
+    hypotheses=("A1 data", "Assumption 2", "d_H < N"),
+    paper="refuted",
+    expected="refuted",
+)
+def check_path_under(ctx: Context) -> Result:
+    r = _path_claim(ctx, over=False)
+    r.notes.append("inf E is taken as the per-sample infimum of the loss (0): with d_H < N, W_{H+1} T_H spans at most "
+                   "d_H of the N prediction directions, so the last-layer path stops above it for generic labels.")
+    return r
+
+
+check_path.replayer(_replay_path)
+check_path_under.replayer(_replay_path)
