@@ -223,6 +223,17 @@ def evidence_document(evs: list[Evidence], *, profile: str, seed: int, started: 
         "summary": {v: sum(1 for e in evs if e.verdict == v) for v in ("supported", "refuted", "inconclusive", "error")}
         | {"passed": sum(1 for e in evs if e.passed), "claims": len(evs)},
         "claims": [e.as_dict() for e in evs],
+        "fixtures": _fixture_summaries(),
     })
+
+
+def _fixture_summaries() -> list[dict]:
+    """The cross-examination library as it stood for this run (see landscape.fixtures)."""
+    from . import fixtures
+
+    try:
+        return [f.summary() for f in fixtures.all_fixtures()]
+    except Exception as e:  # noqa: BLE001 - a broken builder must not lose the report
+        return [{"error": f"{e.__class__.__name__}: {e}"}]
 
 

@@ -50,6 +50,21 @@ def render_markdown(doc: dict, figures: dict[str, list[str]]) -> str:
     s = doc["summary"]
     lines += ["", f"{s['claims']} claims: {s['supported']} supported, {s['refuted']} refuted, "
                   f"{s['inconclusive']} inconclusive, {s['error']} errors; {s['passed']} as expected.", ""]
+    fx = doc.get("fixtures") or []
+    if fx:
+        lines += ["## Cross-examination fixtures", "",
+                  "Points built by one claim and fed to every other claim whose hypotheses they meet "
+                  "(`landscape/fixtures.py`).", "", "| fixture | built by | kind | network | N | facts |",
+                  "|---|---|---|---|---|---|"]
+        for f in fx:
+            if "error" in f:
+                lines.append(f"| error | {f['error']} | | | | |")
+                continue
+            sp_ = f["spec"]
+            net = f"{sp_['activation']}, widths {sp_['widths']}, {'bias' if sp_['bias'] else 'no bias'}"
+            facts = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in f["facts"].items())
+            lines.append(f"| `{f['id']}` | {f['source']} | {f['kind']} | {net} | {f['N']} | {facts} |")
+        lines.append("")
     for c in doc["claims"]:
         lines += [f"## {c['id']}", "", f"**{c['title']}**", "",
                   f"- Source: {c['source']}",
