@@ -182,6 +182,12 @@ def main(argv: list[str] | None = None) -> int:
     if a.command is None:
         p.print_help()
         return 2
+    import os
+
+    import torch
+
+    # the claims use many small tensors: one intra-op thread is faster, and keeps two processes from fighting
+    torch.set_num_threads(int(os.environ.get("LANDSCAPE_TORCH_THREADS", "1")))
     try:
         _load_user(a.claims_from)
         return {"list": cmd_list, "check": cmd_check, "report": cmd_report, "replay": cmd_replay}[a.command](a)
