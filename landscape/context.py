@@ -13,11 +13,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal
+from typing import Any, Callable, Iterator, Literal
 
 import numpy as np
 from hypothesis import Phase, given, seed, settings
@@ -169,6 +170,41 @@ def merge(searches: list[SearchResult], *, statistics: dict[str, Any] | None = N
                   figures=list(figures or []), notes=list(notes or []))
 
 
+@contextlib.contextmanager
+def _source_independent_generation() -> Iterator[None]:
+    """Make Hypothesis' generation independent of which local modules are imported.
+
+    Hypothesis (>= 6.131) mixes literals mined from the source of every *local* module
+    in ``sys.modules`` into generated values.  Which modules are loaded depends on the
+    entry point (``landscape check`` imports the CLI, ``pytest`` the plugin, a user
+    script neither), so the same claim, profile and seed drew different examples --
+    and, for ``lds.lemma3``, a different verdict -- depending on how it was run.  Inside
+    our searches the local pool is empty (Hypothesis' built-in constants are kept), so
+    ``landscape check ID --seed S`` reproduces what ``pytest`` computed.  This touches a
+    private Hypothesis hook; if it is missing (older or newer Hypothesis) nothing is
+    patched, and ``tests/test_strategies.py`` detects any dependence on imports.
+    """
+    try:
+        from hypothesis.internal.conjecture import providers
+        from hypothesis.internal.constants_ast import Constants
+    except ImportError:  # pragma: no cover - Hypothesis without local constants
+        yield
+        return
+    original = getattr(providers, "_get_local_constants", None)
+    cache = getattr(providers, "CONSTANTS_CACHE", None)
+    if original is None or cache is None:  # pragma: no cover
+        yield
+        return
+    empty = Constants()
+    providers._get_local_constants = lambda: empty
+    cache.cache.clear()
+    try:
+        yield
+    finally:
+        providers._get_local_constants = original
+        cache.cache.clear()
+
+
 class _Found(Exception):
     """Raised inside a search to let Hypothesis shrink a failing example."""
 
@@ -229,7 +265,8 @@ class Context:
         def run(example: Any) -> None:
             outcomes.append(fn(example))
 
-        run()
+        with _source_independent_generation():
+            run()
         shrunk = None
         fails = [o for o in outcomes if o.status == "fails"]
         if fails:
@@ -247,7 +284,8 @@ class Context:
                         raise _Found()
 
                 try:
-                    hunt()
+                    with _source_independent_generation():
+                        hunt()
                 except _Found:
                     pass
                 except BaseException as e:  # noqa: BLE001 - an ExceptionGroup of _Found

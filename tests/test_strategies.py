@@ -71,3 +71,23 @@ def test_search_is_deterministic_for_a_seed():
     first, seen[:] = list(seen), []
     _ctx().search(a1_datasets(), fn, max_examples=10)
     assert seen == first
+
+
+def test_search_does_not_depend_on_which_local_modules_are_imported(tmp_path, monkeypatch):
+    """Hypothesis mines literals from imported local modules; our searches must not see them.
+
+    Regression: ``landscape check lds.lemma3`` (imports the CLI) and ``pytest`` drew
+    different examples for the same seed, and reached different verdicts.
+    """
+    def draw_all() -> list[float]:
+        seen: list[float] = []
+        ctx = Context(profiles.get("quick"), seed=7)
+        ctx.search(st.floats(-1e6, 1e6), lambda v: (seen.append(v), Outcome.holds())[1], max_examples=200)
+        return seen
+
+    before = draw_all()
+    probe = tmp_path / "landscape_probe_constants.py"
+    probe.write_text("VALUES = [" + ", ".join(f"{123456.0 + k / 7:.6f}" for k in range(50)) + "]\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    __import__("landscape_probe_constants")
+    assert draw_all() == before
