@@ -15,6 +15,7 @@ multiple-precision forward pass used to settle rank decisions in the tolerance b
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -172,6 +173,58 @@ class MLP:
                 pre = wm * t
                 t = pre.apply(f)
             return t
+
+    def saturation_merges(self, x: np.ndarray, dps: int) -> list[dict]:
+        """Pairs of data points that an activation merges below the resolution of ``dps`` digits.
+
+        Computed in mpmath at ``dps`` digits (mpmath has an unbounded exponent, so a
+        pre-activation of size e^-10^17 is represented, not flushed to 0).  A merge at
+        hidden layer ``l`` is a pair ``(i, j)`` whose pre-activation columns differ by more
+        than the noise floor ``10^-(dps - HP_LOST_DIGITS)`` (relative) while their
+        activation outputs differ by less: the activation saturates (e.g. both
+        pre-activations are within 10^-10^17 of 0, so both outputs round to sigma(0)).
+        For an analytic, non-constant activation such an agreement is an artefact of the
+        precision, not an identity, so a rank deficiency caused by it cannot be decided
+        at ``dps`` digits.  Returns ``[{"layer", "i", "j", "log10_sep_in", "log10_sep_out",
+        "log10_sep_out_first_order"}]`` (``log10_sep_out`` is ``-inf`` when the outputs are
+        equal at ``dps`` digits; the first-order estimate ``|sigma'(p)| |dp| / |sigma|`` says
+        how far apart they truly are).
+        """
+        import mpmath
+
+        from ..tolerance import HP_LOST_DIGITS
+
+        f = activations.get(self.spec.activation).mpmath()
+        merges: list[dict] = []
+        with mpmath.workdps(dps):
+            floor = mpmath.mpf(10) ** -(dps - HP_LOST_DIGITS)
+
+            def rel_sep(m, i: int, j: int):
+                scale = max(max(abs(m[k, i]), abs(m[k, j])) for k in range(m.rows))
+                if scale == 0:
+                    return mpmath.mpf(0)
+                return max(abs(m[k, i] - m[k, j]) for k in range(m.rows)) / scale
+
+            def log10(v) -> float:
+                return float(mpmath.log10(v)) if v > 0 else -math.inf
+
+            t = mpmath.matrix(np.asarray(x, dtype=np.float64).tolist())
+            for layer, w in enumerate(self.weights[:-1], start=1):
+                if self.spec.bias:
+                    t = mpmath.matrix([[t[i, j] for j in range(t.cols)] for i in range(t.rows)] + [[1] * t.cols])
+                pre = mpmath.matrix(w.numpy().tolist()) * t
+                t = pre.apply(f)
+                for i in range(t.cols):
+                    for j in range(i + 1, t.cols):
+                        s_in, s_out = rel_sep(pre, i, j), rel_sep(t, i, j)
+                        if s_in > floor and s_out <= floor:
+                            # first-order estimate of the true output separation: |sigma'(p)| |dp| / scale
+                            scale = max(max(abs(t[k, i]), abs(t[k, j])) for k in range(t.rows))
+                            est = max(abs(mpmath.diff(f, (pre[k, i] + pre[k, j]) / 2)) * abs(pre[k, i] - pre[k, j])
+                                      for k in range(t.rows)) / scale if scale > 0 else mpmath.mpf(0)
+                            merges.append({"layer": layer, "i": i, "j": j, "log10_sep_in": log10(s_in),
+                                           "log10_sep_out": log10(s_out), "log10_sep_out_first_order": log10(est)})
+        return merges
 
     def with_weights(self, weights: list) -> "MLP":
         return MLP(self.spec, weights)
