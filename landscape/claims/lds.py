@@ -147,6 +147,30 @@ def _rank_of(net: MLP, x: np.ndarray) -> tolerance.RankDecision:
     return tolerance.rank(th, exact=exact)
 
 
+def _saturation_note(net: MLP, x: np.ndarray) -> str:
+    """Why a deficiency of T_H is undecidable at the deepest precision, or ``""`` if it is not.
+
+    An analytic activation that saturates (pre-activations of two data points both within
+    e.g. 10^-10^17 of a point where sigma is locally flat at working precision) makes two
+    columns of T_H agree beyond the ``HP_LADDER[-1]``-digit floor although the points stay
+    distinct: the "deficiency" is then the precision's, not the network's (Lemma 3 is about
+    distinct hidden representations).  Non-analytic activations (ReLU) merge points
+    exactly, so this never applies to them.
+    """
+    act = activations.get(net.spec.activation)
+    if not act.analytic or act.expr is None:
+        return ""
+    dps = tolerance.HP_LADDER[-1]
+    merges = net.saturation_merges(x, dps)
+    if not merges:
+        return ""
+    m = merges[0]
+    return (f"undecidable at {dps} digits: layer {m['layer']} maps data points {m['i']} and {m['j']} (pre-activations "
+            f"10^{m['log10_sep_in']:.3g} apart, relative) to outputs equal to within 10^{m['log10_sep_out']:.4g} "
+            f"there, although to first order they differ by 10^{m['log10_sep_out_first_order']:.4g} (saturation); "
+            f"{len(merges)} such pair(s)")
+
+
 def _robust_deficiency(net: MLP, x: np.ndarray, rng: np.random.Generator) -> tuple[bool, list[float]]:
     """Is rank(T_H) < target on a neighbourhood?  ``ROBUST_DRAWS`` random relative perturbations."""
     s = []
@@ -175,6 +199,9 @@ def lemma3_outcome(x: np.ndarray, spec: MLPSpec, weight_seed: int, draws: int) -
         if d.full is None:
             return Outcome.band(note="rank undecided even at multiple precision", s_min=smins, N=n)
         if d.full is False:
+            merged = _saturation_note(net, x)
+            if merged:
+                return Outcome.band(note=merged, s_min=smins, N=n, activation=spec.activation, saturated=True)
             robust, s_pert = _robust_deficiency(net, x, np.random.default_rng(weight_seed + 1 + j))
             if robust:
                 payload = {"activation": spec.activation, "spec": spec.as_dict(), "X": x.tolist(),
@@ -198,6 +225,9 @@ def _replay_lemma3(payload: dict) -> Outcome:
     d = _rank_of(net, x)
     if d.full is not False:
         return Outcome("holds" if d.full else "band", d.decision.margin, {"s_min": d.s_normalised})
+    merged = _saturation_note(net, x)
+    if merged:
+        return Outcome.band(note=merged, s_min=d.s_normalised)
     robust, s = _robust_deficiency(net, x, np.random.default_rng(int(payload["perturb_seed"])))
     if not robust:
         return Outcome.holds(d.decision.margin, s_min=d.s_normalised, note="deficiency is not robust")
@@ -945,7 +975,9 @@ def path_outcome(spec: MLPSpec, weights: list[np.ndarray], x: np.ndarray, y: np.
 
     The target of the segment is W* = P* T_H^+ with P* = Y (the loss's minimiser per sample) for losses
     whose infimum is attained; for logistic-type losses (infimum 0 not attained) the path is the ray
-    W(s) = W' + s P* T_H^+ with P* = Y, followed to s = 40.
+    W(s) = W' + s P* T_H^+ with P* = Y, followed from s = 0 to the first s_end in 40 * 2^k (k <= 30) at
+    which the loss is numerically zero relative to its start (tolerance.ZERO): how far one has to go
+    depends on the starting margins (a start with loss 600 needs s of order 600).
     """
     rng = np.random.default_rng(seed)
     loss = _losses.get(loss_name)
@@ -977,15 +1009,20 @@ def path_outcome(spec: MLPSpec, weights: list[np.ndarray], x: np.ndarray, y: np.
     pinv = np.linalg.pinv(th)
     attained = loss.attained
     w_star = y @ pinv
-    s_grid = np.linspace(0.0, 1.0 if attained else 40.0, PATH_POINTS + 1)
 
     def e_of(w2: np.ndarray) -> float:
         return float(loss.total(yt, torch.as_tensor(w2 @ th)))
 
-    path = [e_of(w_out + s * (w_star - w_out)) if attained else e_of(w_out + s * w_star) for s in s_grid]
     inf_e = float(loss.total(yt, yt)) if attained else 0.0  # per-sample infimum: 0 for every registered loss
+    scale = max(abs(e_of(w_out)), 1e-300)
+    s_end = 1.0
+    if not attained:  # follow the ray until the loss is numerically at its infimum (or give up at 40 * 2^30)
+        s_end = 40.0
+        while e_of(w_out + s_end * w_star) - inf_e > tolerance.ZERO * scale and s_end < 40.0 * 2**30:
+            s_end *= 2
+    s_grid = np.linspace(0.0, s_end, PATH_POINTS + 1)
+    path = [e_of(w_out + s * (w_star - w_out)) if attained else e_of(w_out + s * w_star) for s in s_grid]
     start, end = path[0], path[-1]
-    scale = max(abs(start), 1e-300)
     # strict decrease between consecutive points (or already at the infimum)
     steps_ok, worst = 0, math.inf
     for a, b in zip(path, path[1:]):
@@ -997,10 +1034,7 @@ def path_outcome(spec: MLPSpec, weights: list[np.ndarray], x: np.ndarray, y: np.
             steps_ok += 1
             worst = min(worst, d.margin)
     reach = tolerance.classify(max(end - inf_e, 0.0) / scale)
-    if not attained:
-        reach = tolerance.classify(max(end - inf_e, 0.0) / scale) if end / scale < 1e-6 else \
-            tolerance.Decision(end / scale, "zero" if end / scale <= 1e-3 else "nonzero", 0.0)
-    stats |= {"rank_after": target, "loss_start": start, "loss_end": end, "inf_E": inf_e,
+    stats |= {"rank_after": target, "loss_start": start, "loss_end": end, "inf_E": inf_e, "s_end": s_end,
               "strict_steps": steps_ok, "steps": PATH_POINTS, "path": path[:: max(1, PATH_POINTS // 50)]}
     if steps_ok == PATH_POINTS and reach.outcome == "zero":
         return Outcome.holds(min(worst, reach.margin), **stats)
@@ -1064,7 +1098,7 @@ def _path_claim(ctx: Context, *, over: bool) -> Result:
                  tried=(f"{res.examples} random starts (A1 data, N <= 5, Assumption-2 activations, depth <= 2, "
                         f"{'d_H >= N' if over else 'd_H < N'}, losses {list(PATH_LOSSES)}, delta in 1e-1 / 1e-3)"
                         + (f" and {len(extra)} fixture starts (bad minima of other claims)" if over else "")
-                        + f"; {PATH_POINTS}-point discretisation of each path"),
+                        + f"; {PATH_POINTS}-point discretisation of each path (for logistic, the ray is followed to the first s = 40 * 2^k where the loss is numerically 0)"),
                  figures=[fig])
 
 
