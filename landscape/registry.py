@@ -66,7 +66,8 @@ class Claim:
 
 _REGISTRY: dict[str, Claim] = {}
 _BUILTINS_LOADED = False
-BUILTIN_MODULES = ("landscape.claims.lds", "landscape.claims.jiang", "landscape.claims.du", "landscape.claims.golikov")
+BUILTIN_MODULES = ("landscape.claims.lds", "landscape.claims.lds_search", "landscape.claims.jiang", "landscape.claims.du",
+                   "landscape.claims.golikov")
 
 
 def claim(

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from .. import activations, symbolic, tolerance
 from ..context import Context, Outcome, Result, merge
+from ..errors import LandscapeError
 from ..networks.mlp import MLP, MLPSpec
 from ..registry import claim
 from ..strategies import a1_datasets, mlp_specs, satisfies_a1, seeds
@@ -1022,8 +1023,44 @@ def path_outcome(spec: MLPSpec, weights: list[np.ndarray], x: np.ndarray, y: np.
             s_end *= 2
     s_grid = np.linspace(0.0, s_end, PATH_POINTS + 1)
     path = [e_of(w_out + s * (w_star - w_out)) if attained else e_of(w_out + s * w_star) for s in s_grid]
+    steps_ok, worst, reach = _path_decisions(path, inf_e, scale)
+    precision = "float64"
+    if not (steps_ok == PATH_POINTS and reach.outcome == "zero"):
+        # The float64 path is only as accurate as W* = Y T_H^+ (error ~ cond(T_H) * eps): a perturbation that
+        # reaches full rank only barely (rank decided in multiple precision, e.g. the two copies of a split
+        # neuron, where s_min / s_max ~ delta^2) leaves W* T_H - Y at ~1e-7 in float64.  As the tolerance policy
+        # does for rank, re-evaluate the same path from the exact float64 inputs with T_H and W* in mpmath,
+        # climbing HP_LADDER until it holds or two rungs agree (then the failure is not the precision's).
+        previous = None
+        for dps in tolerance.HP_LADDER:
+            try:
+                path_mp = _path_losses_mp(pert, x, y, w_out, s_grid, attained, loss, dps)
+            except (LandscapeError, ZeroDivisionError) as e:  # no mpmath form, or T_H singular at dps digits
+                stats["escalation"] = f"mp{dps}: {e.__class__.__name__}: {e}"
+                break
+            path = path_mp
+            steps_ok, worst, reach = _path_decisions(path, inf_e, scale)
+            precision = f"mp{dps}"
+            if steps_ok == PATH_POINTS and reach.outcome == "zero":
+                break
+            if previous == (steps_ok, reach.outcome):
+                break
+            previous = (steps_ok, reach.outcome)
     start, end = path[0], path[-1]
-    # strict decrease between consecutive points (or already at the infimum)
+    stats |= {"rank_after": target, "loss_start": start, "loss_end": end, "inf_E": inf_e, "s_end": s_end,
+              "strict_steps": steps_ok, "steps": PATH_POINTS, "precision": precision,
+              "path": path[:: max(1, PATH_POINTS // 50)]}
+    if steps_ok == PATH_POINTS and reach.outcome == "zero":
+        return Outcome.holds(min(worst, reach.margin), **stats)
+    if reach.outcome == "nonzero" or steps_ok < PATH_POINTS:
+        return Outcome.fails(payload, reach.margin, note=(f"path from {source}: {steps_ok}/{PATH_POINTS} strict steps, "
+                                                          f"final loss {end:.3g} vs inf E = {inf_e:.3g} ({precision})"),
+                             **stats)
+    return Outcome.band(**stats)
+
+
+def _path_decisions(path: list[float], inf_e: float, scale: float) -> tuple[int, float, tolerance.Decision]:
+    """Strict decrease between consecutive path points (or already at the infimum), and the end at inf E."""
     steps_ok, worst = 0, math.inf
     for a, b in zip(path, path[1:]):
         if a - inf_e <= tolerance.ZERO * scale:  # reached the infimum: nothing left to decrease
@@ -1033,15 +1070,34 @@ def path_outcome(spec: MLPSpec, weights: list[np.ndarray], x: np.ndarray, y: np.
         if a > b and d.outcome == "nonzero":
             steps_ok += 1
             worst = min(worst, d.margin)
-    reach = tolerance.classify(max(end - inf_e, 0.0) / scale)
-    stats |= {"rank_after": target, "loss_start": start, "loss_end": end, "inf_E": inf_e, "s_end": s_end,
-              "strict_steps": steps_ok, "steps": PATH_POINTS, "path": path[:: max(1, PATH_POINTS // 50)]}
-    if steps_ok == PATH_POINTS and reach.outcome == "zero":
-        return Outcome.holds(min(worst, reach.margin), **stats)
-    if reach.outcome == "nonzero" or steps_ok < PATH_POINTS:
-        return Outcome.fails(payload, reach.margin, note=(f"path from {source}: {steps_ok}/{PATH_POINTS} strict steps, "
-                                                          f"final loss {end:.3g} vs inf E = {inf_e:.3g}"), **stats)
-    return Outcome.band(**stats)
+    return steps_ok, worst, tolerance.classify(max(path[-1] - inf_e, 0.0) / scale)
+
+
+def _path_losses_mp(net: MLP, x: np.ndarray, y: np.ndarray, w_out: np.ndarray, s_grid: np.ndarray, attained: bool,
+                    loss: _losses.Loss, dps: int) -> list[float]:
+    """The losses along Theorem 2's path with T_H and W* = Y T_H^+ computed in mpmath at ``dps`` digits.
+
+    From the exact float64 weights and data (:meth:`MLP.hidden_mp`); T_H has full rank min(d_H, N), so
+    T_H^+ = (T_H^T T_H)^-1 T_H^T (d_H >= N) or T_H^T (T_H T_H^T)^-1 (d_H < N).  The predictions
+    W(s) T_H -- (1 - s) W' T_H + s W* T_H on the segment, W' T_H + s W* T_H on the ray -- are formed in
+    mpmath and rounded once to float64, where the loss is evaluated as for the float64 path.
+    """
+    import mpmath
+
+    yt = torch.as_tensor(y)
+    with mpmath.workdps(dps):
+        t = net.hidden_mp(x, dps)
+        tt = t.T
+        pinv = mpmath.inverse(tt * t) * tt if t.rows >= t.cols else tt * mpmath.inverse(t * tt)
+        p0 = mpmath.matrix(np.asarray(w_out).tolist()) * t
+        q = mpmath.matrix(np.asarray(y).tolist()) * pinv * t
+        out = []
+        for s in s_grid:
+            sm = mpmath.mpf(float(s))
+            pred = [[float(p0[i, j] + sm * (q[i, j] - p0[i, j])) if attained else float(p0[i, j] + sm * q[i, j])
+                     for j in range(q.cols)] for i in range(q.rows)]
+            out.append(float(loss.total(yt, torch.as_tensor(pred, dtype=torch.float64))))
+    return out
 
 
 def _replay_path(p: dict) -> Outcome:
