@@ -9,8 +9,9 @@ counterexample, duration_s``.
 A counterexample file ``counterexamples/<claim id>.json`` holds ``schema_version``,
 ``claim``, ``landscape_version``, ``profile``, ``seed``, ``outcome`` (status, margin,
 numbers when written), ``payload`` (everything the claim's replay function needs) and
-``checksum`` (sha256 of the canonical JSON of claim + payload): an edited file is
-reported as tampered, not silently replayed.
+``checksum`` (sha256 of the canonical JSON of every other field of the file): an edited
+file -- payload, outcome, seed, profile or claim -- is reported as tampered, not silently
+replayed.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from . import __version__
 from .errors import LandscapeError
 
 SCHEMA_VERSION = 1
-COUNTEREXAMPLE_SCHEMA_VERSION = 1
+COUNTEREXAMPLE_SCHEMA_VERSION = 2  # 2: the checksum covers every field, not only claim + payload
 
 
 @dataclass
@@ -128,9 +129,10 @@ def dumps(obj: Any) -> str:
     return json.dumps(jsonable(obj), indent=2, sort_keys=False, allow_nan=False) + "\n"
 
 
-def _checksum(claim_id: str, payload: dict[str, Any]) -> str:
-    canon = json.dumps({"claim": claim_id, "payload": jsonable(payload)}, sort_keys=True, separators=(",", ":"),
-                       allow_nan=False)
+def _checksum(doc: dict[str, Any]) -> str:
+    """sha256 of the canonical JSON of ``doc`` without its ``checksum`` field."""
+    body = {k: v for k, v in doc.items() if k != "checksum"}
+    canon = json.dumps(jsonable(body), sort_keys=True, separators=(",", ":"), allow_nan=False)
     return hashlib.sha256(canon.encode()).hexdigest()
 
 
@@ -145,8 +147,8 @@ def write_counterexample(directory: str | Path, claim_id: str, payload: dict[str
         "seed": seed,
         "outcome": jsonable(outcome),
         "payload": jsonable(payload),
-        "checksum": _checksum(claim_id, payload),
     }
+    doc["checksum"] = _checksum(doc)
     path = Path(directory) / f"{claim_id}.json"
     atomic_write(path, dumps(doc))
     return path
@@ -171,7 +173,7 @@ def read_counterexample(path: str | Path) -> dict[str, Any]:
                              f"expected {COUNTEREXAMPLE_SCHEMA_VERSION}")
     if not isinstance(doc["payload"], dict):
         raise LandscapeError(f"counterexample file {str(path)!r}: payload is not a JSON object")
-    if _checksum(str(doc["claim"]), doc["payload"]) != doc["checksum"]:
+    if _checksum(doc) != doc["checksum"]:
         raise LandscapeError(f"counterexample file {str(path)!r} fails its checksum: it was edited after it was "
                              "written (tampered or corrupted)")
     return doc

@@ -63,8 +63,8 @@ class ClaimItem(pytest.Item):
     def runtest(self) -> None:
         cfg = self.config
         cx = cfg.getoption("landscape_counterexamples")
-        if cx is None:
-            cx = Path(tempfile.gettempdir()) / "landscape-counterexamples"
+        if cx is None:  # a fresh directory per session: nothing from an earlier run is replayed
+            cx = cfg._landscape.setdefault("cx", tempfile.mkdtemp(prefix="landscape-counterexamples-"))
         ev = run_claim(self.claim, profile=profiles.current_hypothesis_profile(),
                        seed=cfg.getoption("landscape_seed"), counterexample_dir=cx)
         self.user_properties.append((_KEY, json.dumps(ev.as_dict())))

@@ -3,10 +3,17 @@
 Exceptions inside a check become the verdict ``error`` with the traceback kept in the
 evidence (a bug in a check must never look like a verdict).  A refutation writes its
 counterexample file (atomically) to the counterexample directory.
+
+A counterexample directory reflects the code that wrote it.  When a claim runs without
+refuting and its directory already holds ``<claim id>.json``, that file is *replayed*:
+if it still refutes, the claim is refuted by it (a stored counterexample is evidence,
+whatever this run's search found) and the evidence says so; if it no longer refutes, or
+this version cannot read it, it is stale and removed (a note records the removal).
 """
 
 from __future__ import annotations
 
+import math
 import time
 import traceback
 from datetime import datetime, timezone
@@ -15,7 +22,8 @@ from typing import Callable
 
 from . import profiles
 from .context import Context
-from .evidence import Evidence, outcome_dict, write_counterexample
+from .errors import LandscapeError
+from .evidence import Evidence, outcome_dict, replay, write_counterexample
 from .registry import Claim
 
 
@@ -50,7 +58,34 @@ def run_claim(c: Claim, *, profile: str = profiles.DEFAULT_PROFILE, seed: int = 
         ev.counterexample = str(path)
     elif r.verdict == "refuted" and r.counterexample is not None:
         ev.counterexample = "(not written: no counterexample directory given)"
+    elif counterexample_dir is not None:
+        _reconcile_stored(ev, Path(counterexample_dir) / f"{c.id}.json")
     return ev
+
+
+def _reconcile_stored(ev: Evidence, path: Path) -> None:
+    """Replay a stored counterexample of a claim this run did not refute (see the module docstring)."""
+    if not path.is_file():
+        return
+    try:
+        rep = replay(path)
+    except LandscapeError as e:
+        path.unlink()
+        ev.notes.append(f"removed the stale counterexample file {path} (unreadable by this version: {e})")
+        return
+    if rep.still_refutes:
+        ev.notes.append(f"this run's search found no counterexample, but the stored file {path} still refutes the "
+                        f"claim when replayed: verdict {ev.verdict!r} -> 'refuted'")
+        ev.statistics["stored_counterexample_replay"] = rep.outcome
+        ev.verdict = "refuted"
+        ev.counterexample = str(path)
+        ev.counterexample_outcome = rep.outcome
+        m = rep.outcome.get("margin")
+        ev.margin = {"inf": math.inf, "-inf": -math.inf}.get(m, m) if isinstance(m, (int, float, str)) else ev.margin
+    else:
+        path.unlink()
+        ev.notes.append(f"removed the stale counterexample file {path}: replayed, it no longer refutes "
+                        f"(status {rep.outcome.get('status')!r})")
 
 
 def run_many(claims: list[Claim], *, profile: str, seed: int, counterexample_dir: str | Path | None,

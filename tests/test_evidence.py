@@ -25,10 +25,18 @@ def test_replay_of_a_non_refuting_payload(tmp_path):
     assert replay(p).still_refutes is False  # sigmoid'(0) = 1/4 != 0
 
 
-def test_tampered_file_is_rejected(tmp_path):
-    p = write_counterexample(tmp_path, "lds.assumption2.paper_examples", PAYLOAD, {}, profile="quick", seed=0)
+@pytest.mark.parametrize("edit", [
+    lambda d: d["payload"].update(order=1),
+    lambda d: d.update(seed=1),
+    lambda d: d.update(profile="thorough"),
+    lambda d: d["outcome"].update(status="holds"),
+    lambda d: d.update(claim="lds.lemma3.relu"),
+], ids=["payload", "seed", "profile", "outcome", "claim"])
+def test_tampered_file_is_rejected(tmp_path, edit):
+    p = write_counterexample(tmp_path, "lds.assumption2.paper_examples", PAYLOAD, {"status": "fails"},
+                             profile="quick", seed=0)
     doc = json.loads(p.read_text())
-    doc["payload"]["order"] = 1
+    edit(doc)
     p.write_text(json.dumps(doc))
     with pytest.raises(LandscapeError, match="fails its checksum"):
         read_counterexample(p)
@@ -39,6 +47,7 @@ def test_tampered_file_is_rejected(tmp_path):
     ("[1, 2]", "expected a JSON object"),
     ('{"schema_version": 1, "claim": "x"}', "lacks the field 'payload'"),
     ('{"schema_version": 9, "claim": "x", "payload": {}, "checksum": ""}', "schema_version 9"),
+    ('{"schema_version": 1, "claim": "x", "payload": {}, "checksum": ""}', "schema_version 1"),
 ])
 def test_malformed_files(tmp_path, content, match):
     p = tmp_path / "bad.json"
@@ -71,3 +80,61 @@ def test_atomic_write_leaves_no_partial_file(tmp_path):
         atomic_write(target, Boom())  # not str/bytes: fails before the rename
     assert target.read_text() == "old"
     assert [f for f in os.listdir(tmp_path) if f != "out.json"] == []
+
+
+# --- a stored counterexample is replayed when a run does not refute (landscape.runner) ----------
+
+def _toy_claim():
+    from landscape import Outcome, claim
+    from landscape.context import merge
+
+    @claim("test.toy_reconcile", title="toy", source="test", statement="a claim whose search never refutes",
+           expected="supported")
+    def toy(ctx):
+        return merge([], extra=[Outcome.holds(3.0)], tried="one trivial example")
+
+    @toy.replayer
+    def _replay(payload):
+        return Outcome.fails(payload, 2.0) if payload["bad"] else Outcome.holds(1.0)
+
+    return toy
+
+
+@pytest.fixture(autouse=True)
+def _unregister_toy():
+    yield
+    from landscape import registry
+
+    registry._REGISTRY.pop("test.toy_reconcile", None)
+
+
+def test_stale_counterexample_is_removed(tmp_path):
+    from landscape.runner import run_claim
+
+    c = _toy_claim()
+    p = write_counterexample(tmp_path, c.id, {"bad": False}, {"status": "fails"}, profile="quick", seed=0)
+    ev = run_claim(c, counterexample_dir=tmp_path)
+    assert ev.verdict == "supported" and not p.exists()
+    assert any("removed the stale counterexample" in n for n in ev.notes)
+
+
+def test_unreadable_counterexample_is_removed(tmp_path):
+    from landscape.runner import run_claim
+
+    c = _toy_claim()
+    p = tmp_path / f"{c.id}.json"
+    p.write_text('{"schema_version": 1, "claim": "test.toy_reconcile", "payload": {}, "checksum": "x"}')
+    ev = run_claim(c, counterexample_dir=tmp_path)
+    assert ev.verdict == "supported" and not p.exists()
+    assert any("unreadable" in n for n in ev.notes)
+
+
+def test_stored_counterexample_that_still_refutes_refutes(tmp_path):
+    from landscape.runner import run_claim
+
+    c = _toy_claim()
+    p = write_counterexample(tmp_path, c.id, {"bad": True}, {"status": "fails"}, profile="quick", seed=0)
+    ev = run_claim(c, counterexample_dir=tmp_path)
+    assert ev.verdict == "refuted" and p.exists() and ev.counterexample == str(p)
+    assert ev.margin == 2.0
+    assert any("still refutes" in n for n in ev.notes)
