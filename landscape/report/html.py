@@ -52,6 +52,15 @@ def render_html(doc: dict, figures: dict[str, list[tuple[str, bytes]]]) -> str:
         "<table><tr><th>claim</th><th>verdict</th><th>expected</th><th>paper</th><th>margin</th><th>examples</th>"
         "<th>counterexample</th></tr>", *rows, "</table>",
     ]
+    found = [c for c in doc["claims"] if c.get("surprise") or c["verdict"] != c["paper"]]
+    if found:
+        parts += ["<h2>Findings: where the suite and the paper disagree</h2>",
+                  "<p>Claims whose computed verdict differs from what the paper asserts (or where the paper asserts "
+                  "nothing, <i>paper: inconclusive</i>), with the reason recorded in the code.</p>",
+                  "<table><tr><th>claim</th><th>verdict</th><th>paper</th><th>why</th></tr>"]
+        parts += [f"<tr><td><a href='#{_e(c['id'])}'>{_e(c['id'])}</a></td><td class='{_e(c['verdict'])}'>"
+                  f"{_e(c['verdict'])}</td><td>{_e(c['paper'])}</td><td>{_e(c.get('why', ''))}</td></tr>" for c in found]
+        parts.append("</table>")
     for c in doc["claims"]:
         parts += [f"<section id='{_e(c['id'])}'><h2>{_e(c['id'])}</h2><p><b>{_e(c['title'])}</b></p><ul>",
                   f"<li>Source: {_e(c['source'])}</li><li>Statement: {_e(c['statement'])}</li>",

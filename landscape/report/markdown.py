@@ -50,6 +50,16 @@ def render_markdown(doc: dict, figures: dict[str, list[str]]) -> str:
     s = doc["summary"]
     lines += ["", f"{s['claims']} claims: {s['supported']} supported, {s['refuted']} refuted, "
                   f"{s['inconclusive']} inconclusive, {s['error']} errors; {s['passed']} as expected.", ""]
+    found = [c for c in doc["claims"] if c.get("surprise") or c["verdict"] != c["paper"]]
+    if found:
+        lines += ["## Findings: where the suite and the paper disagree", "",
+                  "Claims whose computed verdict differs from what the paper asserts (or where the paper asserts "
+                  "nothing, `paper: inconclusive`), with the reason recorded in the code.", "",
+                  "| claim | verdict | paper | why |", "|---|---|---|---|"]
+        for c in found:
+            why = (c.get("why") or "").replace("|", "\\|").replace("\n", " ")
+            lines.append(f"| [`{c['id']}`](#{c['id'].replace('.', '')}) | **{c['verdict']}** | {c['paper']} | {why} |")
+        lines.append("")
     fx = doc.get("fixtures") or []
     if fx:
         lines += ["## Cross-examination fixtures", "",
