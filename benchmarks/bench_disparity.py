@@ -2,6 +2,8 @@
 
 Target (brief): M ~ 2,000 weights, K = 2, a 64 x 64 grid (4,096 points), under a second.
 Network: two-layer ``f(x) = sum_j a_j sigma(w_j . x + b_j) + c`` (width 500 -> M = 2,001).
+Also timed: H with its measured discretisation error (doubled grid), H along a GD trajectory
+(``disparity_batch``, as jiang.thm2 tracks it) and the exact ReLU path (jiang.lemma1's construction).
 
 Run: ``/work/venv/bin/python benchmarks/bench_disparity.py [--width 500] [--G 64] [--n 4] [--repeat 3] [--threads 1]``
 """
@@ -66,6 +68,28 @@ def main() -> None:
     dec = D.rank()
     print(f"rank decision on the {M} x {D.N} real view: {time.perf_counter() - t:.3f} s "
           f"(rank {dec.rank}, s_min/s_max {dec.s_normalised:.3g})")
+    t = time.perf_counter()
+    _, err = disparity.disparity_with_error(f, params, n, args.G)
+    print(f"H(w) with its discretisation error (Jacobian on the doubled grid, {(2 * args.G + 1) ** 2} points): "
+          f"{time.perf_counter() - t:.3f} s (relative spectral error {err.relative:.2g})")
+    # a GD trajectory as the jiang.thm2 claims track it: K = 1, sigmoid, width 58, 31 iterates on G = 2048
+    f1, M1 = two_layer(58, 1, "sigmoid")
+    rng = np.random.default_rng(1)
+    w0 = torch.from_numpy(rng.standard_normal(M1) * 8)
+    traj = w0 + 1e-3 * torch.from_numpy(rng.standard_normal((31, M1)))
+    disparity.disparity_batch(f1, traj[:2], (10,), 2048)  # warm-up
+    t = time.perf_counter()
+    B = disparity.disparity_batch(f1, traj, (10,), 2048)
+    print(f"H(w_k) for 31 iterates (M = {M1}, K = 1, 2049 points, N = 21, batched vmap): "
+          f"{time.perf_counter() - t:.3f} s (jacobian {B.seconds['jacobian']:.3f} s, fft {B.seconds['fft']:.3f} s)")
+    # exact H of a two-layer ReLU network on [0, 1] (closed form, no grid), the jiang.lemma1 construction's size
+    m = 320
+    wr = rng.normal(size=m) * 3
+    br = -wr * rng.uniform(0.05, 0.95, m)
+    pr = torch.from_numpy(np.concatenate([np.stack([wr, br], 1).reshape(-1), rng.normal(size=m)]))
+    t = time.perf_counter()
+    E = disparity.relu_two_layer_exact(pr, (479,))
+    print(f"exact ReLU H(w) {E.M} x {E.N} (closed-form coefficients): {time.perf_counter() - t:.3f} s")
 
 
 if __name__ == "__main__":

@@ -45,6 +45,7 @@ check this to round-off).  Against the loss of the network itself, ``Q(f_w | D_T
 
 from __future__ import annotations
 
+import math
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -67,8 +68,10 @@ Residual = Literal["canonical", "literal"]
 MAX_JACOBIAN_BYTES: int = 2 * 1024**3
 
 __all__ = [
-    "Disparity", "Eq9", "MAX_JACOBIAN_BYTES", "METHODS", "canonical_gradient", "disparity", "disparity_refinement",
-    "eq9", "evaluate", "jacobian", "literal_gradient", "squared_loss",
+    "BATCH_BYTES", "Disparity", "DisparityBatch", "DiscretisationError", "EXACT", "Eq9", "Eq9Limit",
+    "MAX_JACOBIAN_BYTES", "METHODS", "RankWithError", "canonical_gradient", "disparity", "disparity_batch",
+    "disparity_refinement", "disparity_with_error", "eq9", "eq9_limit", "evaluate", "jacobian", "literal_gradient",
+    "normalised_spectrum", "rank_with_error", "relu_two_layer_exact", "squared_loss",
 ]
 
 
@@ -206,8 +209,9 @@ class Disparity:
     """The disparity matrix H(w) of eq. (8)-(9) with its truncation data.
 
     ``H``: ``(M, N)`` complex, row m = coefficients of ``df/dw_m`` on ``box(n)``;
-    ``outside`` / ``total``: ``(M,)`` discrete energies of each ``df/dw_m`` outside the box /
-    in all FFT bins; ``theta``: ``(N,)`` coefficients of ``f_w`` itself (``theta_eps =
+    ``outside`` / ``total``: ``(M,)`` energies of each ``df/dw_m`` outside the box / in all
+    (``total``: trapezoid rule of the squares, see :mod:`landscape.fourier`; exact integrals
+    for ``rule = "exact"``); ``theta``: ``(N,)`` coefficients of ``f_w`` itself (``theta_eps =
     F_eps(f_w)``, section 2.3) with ``theta_outside`` / ``theta_total``; ``seconds``:
     wall-clock time of the stages (``jacobian``, ``fft``).
     """
@@ -269,6 +273,40 @@ class Disparity:
         """Rank decision on the real view by the project policy (``tolerance.rank``), default target ``min(M, N)``."""
         return tolerance.rank(self.real, target=target)
 
+    def restrict(self, n: Sequence[int]) -> "Disparity":
+        """The same H on a smaller box ``n`` (``n_j <= self.n_j``): a column subset, energies re-split exactly.
+
+        Equal to :func:`disparity` on box ``n`` with the same grid (the FFT bins are the
+        same); costs no network evaluation.
+        """
+        n = fourier._check_n(n)
+        if len(n) != len(self.n) or any(a > b for a, b in zip(n, self.n)):
+            raise LandscapeError(f"box {n} is not inside the computed box {self.n}")
+        index = {tuple(k): j for j, k in enumerate(canonical.box(self.n))}
+        cols = np.array([index[tuple(k)] for k in canonical.box(n)])
+        drop = np.setdiff1d(np.arange(self.N), cols)
+        out = self.outside + np.sum(np.abs(self.H[:, drop]) ** 2, axis=1)
+        th_out = self.theta_outside + float(np.sum(np.abs(self.theta[drop]) ** 2))
+        return Disparity(self.H[:, cols], n, self.G, self.rule, out, self.total, self.theta[cols], th_out,
+                         self.theta_total, {})
+
+    def box_truncations(self) -> tuple[np.ndarray, np.ndarray]:
+        """Relative energy outside every square sub-box ``(v,)^K``, ``v = 0..n``: of df/dw (all rows) and of f.
+
+        Requires a square box ``n = (n_1,) * K``.  Entry ``v`` equals ``self.restrict((v,) * K)``'s
+        :attr:`truncation` / :attr:`theta_truncation` (one pass over the columns, no restriction).
+        """
+        if len(set(self.n)) != 1:
+            raise LandscapeError(f"box {self.n} is not square; expected (n,) * K")
+        nmax = int(self.n[0])
+        level = np.max(np.abs(canonical.box(self.n)), axis=1)
+        rows = np.bincount(level, weights=np.sum(np.abs(self.H) ** 2, axis=0), minlength=nmax + 1)
+        own = np.bincount(level, weights=np.abs(self.theta) ** 2, minlength=nmax + 1)
+        tot, ftot = float(np.sum(self.total)), float(self.theta_total)
+        out_rows = np.maximum(tot - np.cumsum(rows), 0.0)
+        out_f = np.maximum(ftot - np.cumsum(own), 0.0)
+        return (out_rows / tot if tot > 0 else np.zeros(nmax + 1), out_f / ftot if ftot > 0 else np.zeros(nmax + 1))
+
     def summary(self) -> dict[str, Any]:
         """JSON-friendly scalars (no matrices)."""
         return {"M": self.M, "N": self.N, "n": list(self.n), "G": self.G, "rule": self.rule,
@@ -315,6 +353,342 @@ def disparity_refinement(f: NetworkFn, params: torch.Tensor | np.ndarray, n: Seq
     x = torch.from_numpy(fourier.grid(len(n), int(G) * 2 ** (levels - 1), rule=rule))
     jac = jacobian(f, _params(params), x, method=method)
     return fourier.refinement_from_values(jac, n, levels=levels, rule=rule)
+
+
+# -- the discretisation error of H(w), measured, and rank decisions that respect it --------------------------------
+@dataclass(frozen=True)
+class DiscretisationError:
+    """Measured FFT error of H(w) on grid ``G`` (the Jacobian on ``2G``, the ``G`` nodes a sub-grid of it).
+
+    ``difference`` = ``||H_G - H_2G||_2`` (spectral norm of the real views), ``max_entry`` =
+    ``max |H_G - H_2G|`` (complex entries); ``spectral`` = ``2 * difference`` estimates
+    ``||H_G - H_exact||_2``: if the error behaves like ``C G^-p`` then ``err(G) = d / (1 -
+    2^-p) <= 2 d`` for every order ``p >= 1`` (observed: ``p = 1`` for ReLU networks, whose
+    ``df/dw`` jump inside the cube, ``p = 2`` for smooth networks, see
+    :mod:`landscape.fourier`), so the factor 2 is the conservative choice.  ``scale`` =
+    ``||H_2G||_2``.  Exact paths (:func:`relu_two_layer_exact`) report ``G = 0`` and 0.
+    """
+
+    G: int
+    difference: float
+    max_entry: float
+    scale: float
+
+    @property
+    def spectral(self) -> float:
+        """Estimated spectral-norm error of the real view of H on grid ``G`` (absolute)."""
+        return 2.0 * self.difference
+
+    @property
+    def relative(self) -> float:
+        """``spectral / scale`` (0 for the zero matrix)."""
+        return self.spectral / self.scale if self.scale > 0 else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"G": self.G, "fine_G": 2 * self.G, "difference": self.difference, "max_entry": self.max_entry,
+                "spectral_error": self.spectral, "relative_spectral_error": self.relative, "scale": self.scale}
+
+
+EXACT = DiscretisationError(0, 0.0, 0.0, 0.0)
+
+
+def disparity_with_error(f: NetworkFn, params: torch.Tensor | np.ndarray, n: Sequence[int], G: int, *,
+                         rule: fourier.Rule = "trapezoid",
+                         method: Method = "vmap") -> tuple[Disparity, DiscretisationError]:
+    """H(w) on grid ``G`` (exactly what :func:`disparity` returns) and its measured discretisation error.
+
+    One Jacobian on the grid ``2G``; the ``G`` grid is its every-second node, so the
+    ``G`` result costs no extra network evaluation (``2^K`` times the points of
+    :func:`disparity`).
+    """
+    n = fourier._check_n(n)
+    fourier._check_rule(rule)
+    fourier._check_grid(G, n)
+    p = _params(params)
+    k_dim = len(n)
+    x = torch.from_numpy(fourier.grid(k_dim, 2 * int(G), rule=rule))
+    t0 = time.perf_counter()
+    jac = _jacobian_pm(f, p, x, method)  # (P_fine, M)
+    values = evaluate(f, p, x)
+    t1 = time.perf_counter()
+    jac_c = fourier._subsample(jac.T, k_dim, 2).T.contiguous()
+    val_c = fourier._subsample(values, k_dim, 2)
+    rows = fourier.transform(jac_c, n, rule=rule, axis=0)
+    own = fourier.transform(val_c, n, rule=rule)
+    fine = fourier.transform(jac, n, rule=rule, axis=0)
+    t2 = time.perf_counter()
+    D = Disparity(rows.theta, n, rows.G, rule, rows.outside, rows.total, own.theta, float(own.outside),
+                  float(own.total), {"jacobian": t1 - t0, "fft": t2 - t1})
+    real_c, real_f = D.real, fourier.to_real(fine.theta, n)
+    diff = float(np.linalg.norm(real_c - real_f, 2)) if real_c.size else 0.0
+    err = DiscretisationError(int(G), diff, float(np.max(np.abs(rows.theta - fine.theta))) if real_c.size else 0.0,
+                              float(np.linalg.norm(real_f, 2)) if real_f.size else 0.0)
+    return D, err
+
+
+@dataclass(frozen=True)
+class RankWithError:
+    """A rank decision on a matrix known only up to an error ``error`` in spectral norm (Weyl).
+
+    ``rank`` is the float64 decision (:func:`landscape.tolerance.rank`) on the computed matrix;
+    by Weyl's inequality every singular value of the exact matrix lies within ``error`` of
+    the computed one, so the exact normalised ``s_target / s_1`` lies in ``[lo, hi]`` with
+    ``lo = (s_t - e) / (s_1 + e)`` and ``hi = (s_t + e) / (s_1 - e)``.  ``lower`` /
+    ``upper`` are the policy's decisions on ``lo`` / ``hi``.  ``full`` is True only when the
+    float64 decision is "full" *and* ``lo`` is clearly non-zero; False only when the float64
+    decision is "deficient" *and* ``hi`` is still zero; otherwise None: the error could
+    change the decision (inconclusive).
+    """
+
+    rank: tolerance.RankDecision
+    error: float
+    lower: tolerance.Decision
+    upper: tolerance.Decision
+
+    @property
+    def full(self) -> bool | None:
+        if self.rank.full is True and self.lower.outcome == "nonzero":
+            return True
+        if self.rank.full is False and self.upper.outcome == "zero":
+            return False
+        return None
+
+    @property
+    def margin(self) -> float:
+        """Decades to the threshold that decided (0 when undecided)."""
+        if self.full is True:
+            return min(self.rank.decision.margin, self.lower.margin)
+        if self.full is False:
+            return min(self.rank.decision.margin, self.upper.margin)
+        return 0.0
+
+    @property
+    def error_could_change(self) -> bool:
+        """True when float64 alone decides but the error interval does not."""
+        return self.rank.full is not None and self.full is None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"rank": self.rank.rank, "target": self.rank.target, "full": self.full,
+                "s_normalised": self.rank.s_normalised, "float64_margin": self.rank.decision.margin,
+                "error": self.error, "s_lower": self.lower.value, "s_upper": self.upper.value,
+                "margin": self.margin, "error_could_change": self.error_could_change}
+
+
+def rank_with_error(a: np.ndarray, error: float, *, target: int | None = None,
+                    singular_values: np.ndarray | None = None) -> RankWithError:
+    """Decide rank ``>= target`` of ``a`` whose entries carry an error of spectral norm ``<= error``.
+
+    ``singular_values`` (largest first) may be passed to avoid a second SVD.
+    """
+    a = np.asarray(a, dtype=np.float64)
+    if not (np.isfinite(error) and error >= 0):
+        raise LandscapeError(f"error={error!r} is invalid; expected a finite bound >= 0")
+    t = min(a.shape) if target is None else int(target)
+    dec = tolerance.rank(a, target=t)
+    s = tolerance.singular_values(a) if singular_values is None else np.asarray(singular_values, dtype=np.float64)
+    if t == 0:
+        one = tolerance.classify(1.0)
+        return RankWithError(dec, float(error), one, one)
+    s1 = float(s[0]) if s.size else 0.0
+    st_ = float(s[t - 1]) if t - 1 < s.size else 0.0
+    if error == 0.0:  # exact entries: the float64 decision stands
+        return RankWithError(dec, 0.0, dec.decision, dec.decision)
+    if s1 + error <= tolerance.ABS_FLOOR:  # the zero matrix, up to an error below the absolute floor
+        zero = tolerance.Decision(0.0, "zero", math.inf)
+        return RankWithError(dec, float(error), zero, zero)
+    lo = max(st_ - error, 0.0) / (s1 + error)
+    hi = (st_ + error) / (s1 - error) if s1 > error else 1.0
+    return RankWithError(dec, float(error), tolerance.classify(lo), tolerance.classify(min(hi, 1.0)))
+
+
+def normalised_spectrum(a: np.ndarray) -> list[float]:
+    """All singular values of ``a`` divided by the largest (largest first; zeros for the zero matrix)."""
+    s = tolerance.singular_values(np.asarray(a, dtype=np.float64))
+    if s.size == 0 or s[0] <= tolerance.ABS_FLOOR:
+        return [0.0] * int(s.size)
+    return [float(v) for v in s / s[0]]
+
+
+# -- many weight vectors at once (training trajectories) ------------------------------------------------------------
+@dataclass(frozen=True)
+class DisparityBatch:
+    """H(w_s) for a sequence of weights ``w_1..w_S`` (e.g. every iterate of a GD run).
+
+    ``H``: ``(S, M, N)`` complex; ``outside`` / ``total``: ``(S, M)`` energies per row (as
+    :class:`Disparity`); ``seconds``: wall-clock of the stages.
+    """
+
+    H: np.ndarray
+    n: tuple[int, ...]
+    G: int
+    rule: str
+    outside: np.ndarray
+    total: np.ndarray
+    seconds: dict[str, float]
+
+    @property
+    def S(self) -> int:
+        return int(self.H.shape[0])
+
+    @property
+    def real(self) -> np.ndarray:
+        """Real views ``(S, M, N)``."""
+        return fourier.to_real(self.H, self.n, check=False)
+
+    @property
+    def truncation(self) -> np.ndarray:
+        """``(S,)`` relative energy of ``df/dw`` outside the box (all rows), as :attr:`Disparity.truncation`."""
+        tot = self.total.sum(axis=1)
+        return np.where(tot > 0, self.outside.sum(axis=1) / np.where(tot > 0, tot, 1.0), 0.0)
+
+    def restrict(self, n: Sequence[int]) -> "DisparityBatch":
+        """The same batch on a smaller box (column subset; energies re-split exactly), as :meth:`Disparity.restrict`."""
+        n = fourier._check_n(n)
+        if len(n) != len(self.n) or any(a > b for a, b in zip(n, self.n)):
+            raise LandscapeError(f"box {n} is not inside the computed box {self.n}")
+        index = {tuple(k): j for j, k in enumerate(canonical.box(self.n))}
+        cols = np.array([index[tuple(k)] for k in canonical.box(n)])
+        drop = np.setdiff1d(np.arange(self.H.shape[2]), cols)
+        out = self.outside + np.sum(np.abs(self.H[:, :, drop]) ** 2, axis=2)
+        return DisparityBatch(self.H[:, :, cols], n, self.G, self.rule, out, self.total, dict(self.seconds))
+
+    def __getitem__(self, s: int) -> Disparity:
+        """The :class:`Disparity` of weight vector ``s`` (``theta`` of f not computed: zeros)."""
+        N = self.H.shape[2]
+        return Disparity(self.H[s], self.n, self.G, self.rule, self.outside[s], self.total[s],
+                         np.zeros(N, dtype=np.complex128), 0.0, 0.0, {})
+
+
+#: Largest Jacobian block (bytes) evaluated at once by :func:`disparity_batch`.
+BATCH_BYTES: int = 256 * 1024**2
+
+
+def disparity_batch(f: NetworkFn, params: torch.Tensor | np.ndarray, n: Sequence[int], G: int, *,
+                    rule: fourier.Rule = "trapezoid") -> DisparityBatch:
+    """H(w) for every row of ``params`` ``(S, M)``: ``vmap`` over weights of ``vmap`` over points of ``grad``.
+
+    Same numbers as :func:`disparity` row by row (the tests check it); blocks of weight
+    vectors are evaluated together so a whole training trajectory costs a few batched
+    passes instead of ``S`` separate ones.
+    """
+    n = fourier._check_n(n)
+    fourier._check_rule(rule)
+    fourier._check_grid(G, n)
+    p = params if torch.is_tensor(params) else torch.as_tensor(np.asarray(params, dtype=np.float64))
+    p = p.detach().to(torch.float64)
+    if p.ndim != 2 or p.shape[0] == 0 or p.shape[1] == 0:
+        raise LandscapeError(f"params have shape {tuple(p.shape)}; expected (S, M) weight vectors, one per row")
+    if not bool(torch.isfinite(p).all()):
+        raise LandscapeError("params contain NaN or inf; expected finite weights")
+    x = torch.from_numpy(fourier.grid(len(n), G, rule=rule))
+    S, M = p.shape
+    P = x.shape[0]
+    evaluate(f, p[0], x[: min(2, P)])
+
+    def single(w: torch.Tensor, xi: torch.Tensor) -> torch.Tensor:
+        return f(w, xi.unsqueeze(0)).reshape(())
+
+    per_point = vmap(grad(single), in_dims=(None, 0))
+    both = vmap(per_point, in_dims=(0, None))
+    block = max(1, int(BATCH_BYTES // max(1, P * M * 8)))
+    Hs, outs, tots = [], [], []
+    tj = tf = 0.0
+    for s0 in range(0, S, block):
+        t0 = time.perf_counter()
+        try:
+            jac = both(p[s0:s0 + block], x).detach().to(torch.float64)  # (B, P, M)
+        except (RuntimeError, ValueError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise LandscapeError(f"torch.func could not vmap the network over weights ({first}); "
+                                 "expected a pointwise torch function f(params, x)") from None
+        if not fourier._finite(jac):
+            raise LandscapeError("Jacobian contains NaN or inf; expected a network differentiable on [0, 1]^K")
+        t1 = time.perf_counter()
+        tr = fourier.transform(jac.permute(1, 0, 2), n, rule=rule, axis=0)  # (B, M, N)
+        t2 = time.perf_counter()
+        Hs.append(tr.theta)
+        outs.append(tr.outside)
+        tots.append(tr.total)
+        tj += t1 - t0
+        tf += t2 - t1
+    return DisparityBatch(np.concatenate(Hs), n, G, rule, np.concatenate(outs), np.concatenate(tots),
+                          {"jacobian": tj, "fft": tf})
+
+
+# -- exact H(w) for two-layer ReLU networks on [0, 1] ---------------------------------------------------------------
+def _interval_moments(lo: np.ndarray, hi: np.ndarray, ks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``I0[j, k] = int_lo^hi e^{-2 pi i k x} dx`` and ``I1[j, k] = int_lo^hi x e^{-2 pi i k x} dx`` (exact)."""
+    lo, hi = lo[:, None], hi[:, None]
+    k = ks[None, :].astype(np.float64)
+    nz = k != 0
+    alpha = np.where(nz, -2j * np.pi * k, 1.0)
+    eu, el = np.exp(alpha * hi), np.exp(alpha * lo)
+    i0 = np.where(nz, (eu - el) / alpha, (hi - lo) + 0j)
+    i1 = np.where(nz, eu * (hi / alpha - 1 / alpha**2) - el * (lo / alpha - 1 / alpha**2), (hi**2 - lo**2) / 2 + 0j)
+    empty = (hi <= lo)
+    return np.where(empty, 0, i0), np.where(empty, 0, i1)
+
+
+def _linear_energy(p: np.ndarray, q: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """``int_lo^hi (p x + q)^2 dx`` (0 on empty intervals)."""
+    e = p**2 * (hi**3 - lo**3) / 3 + p * q * (hi**2 - lo**2) + q**2 * (hi - lo)
+    return np.where(hi > lo, e, 0.0)
+
+
+def relu_two_layer_exact(params: torch.Tensor | np.ndarray, n: Sequence[int]) -> Disparity:
+    """Exact H(w) (closed-form eq. 4 integrals, no grid) for ``f(x) = sum_j a_j relu(w_j x + b_j)`` on [0, 1].
+
+    K = 1 only.  Flat layout (that of :class:`~landscape.networks.mlp.MLP` with bias, one
+    hidden layer, no output bias): ``(w_1, b_1, ..., w_m, b_m, a_1, ..., a_m)``, M = 3 m.
+    With ``A_j = {x in [0,1] : w_j x + b_j > 0}`` (an interval) the rows are the
+    coefficients of ``a_j x 1_{A_j}``, ``a_j 1_{A_j}`` and ``(w_j x + b_j) 1_{A_j}``; the
+    energies are exact integrals of the squares (f itself: piecewise linear between the
+    breakpoints ``-b_j / w_j``).  The result has ``G = 0`` and ``rule = "exact"``; its only
+    error is round-off.  Used to decide ranks of ReLU networks, whose FFT error is first
+    order, and to measure that error.
+    """
+    n = fourier._check_n(n)
+    if len(n) != 1:
+        raise LandscapeError(f"box {n} has K = {len(n)}; the exact ReLU path is for K = 1")
+    v = _params(params).numpy()
+    if v.size % 3:
+        raise LandscapeError(f"{v.size} parameters do not form a K = 1 two-layer network; expected M = 3 m")
+    m = v.size // 3
+    wb = v[: 2 * m].reshape(m, 2)
+    w, b, a = wb[:, 0], wb[:, 1], v[2 * m:]
+    t0 = time.perf_counter()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        c = np.where(w != 0, -b / np.where(w != 0, w, 1.0), 0.0)
+    lo = np.where(w > 0, np.clip(c, 0, 1), 0.0)
+    hi = np.where(w < 0, np.clip(c, 0, 1), 1.0)
+    flat = w == 0
+    lo = np.where(flat, 0.0, lo)
+    hi = np.where(flat, np.where(b > 0, 1.0, 0.0), hi)
+    ks = canonical.box(n)[:, 0]
+    i0, i1 = _interval_moments(lo, hi, ks)
+    H = np.empty((3 * m, ks.size), dtype=np.complex128)
+    tot = np.empty(3 * m)
+    H[0: 2 * m: 2] = a[:, None] * i1
+    H[1: 2 * m: 2] = a[:, None] * i0
+    H[2 * m:] = w[:, None] * i1 + b[:, None] * i0
+    zeros = np.zeros(m)
+    tot[0: 2 * m: 2] = _linear_energy(a, zeros, lo, hi)
+    tot[1: 2 * m: 2] = _linear_energy(zeros, a, lo, hi)
+    tot[2 * m:] = _linear_energy(w, b, lo, hi)
+    inside = np.sum(np.abs(H) ** 2, axis=1)
+    out = np.maximum(tot - inside, 0.0)
+    theta = (a[:, None] * H[2 * m:]).sum(axis=0)
+    brk = np.unique(np.concatenate([[0.0, 1.0], lo, hi]))
+    f_tot = 0.0
+    for l_, u_ in zip(brk[:-1], brk[1:]):
+        if u_ <= l_:
+            continue
+        mid = 0.5 * (l_ + u_)
+        act = (w * mid + b) > 0
+        f_tot += float(_linear_energy(np.array([np.sum(a[act] * w[act])]), np.array([np.sum(a[act] * b[act])]),
+                                      np.array([l_]), np.array([u_]))[0])
+    f_out = max(f_tot - float(np.sum(np.abs(theta) ** 2)), 0.0)
+    return Disparity(H, n, 0, "exact", out, tot, theta, f_out, f_tot, {"exact": time.perf_counter() - t0})
 
 
 # -- eq. (9) ----------------------------------------------------------------------------------------------------------
@@ -463,3 +837,79 @@ def eq9(f: NetworkFn, params: torch.Tensor | np.ndarray, x: torch.Tensor | np.nd
         value_truncation=float(np.max(np.abs(f_data - fhat))) / fmax if fmax > 0 else 0.0,
         loss_literal=q_lit, loss_canonical=q_can, disparity=D,
     )
+
+
+# -- the N -> infinity limit of the right side of eq. (9) -----------------------------------------------------------
+@dataclass(frozen=True)
+class Eq9Limit:
+    """Both sides of eq. (9) in the limit N -> infinity (square boxes), computed analytically.
+
+    For a network continuous on the closed cube with piecewise smooth derivatives (every
+    smooth activation), the square partial sums of the Fourier series of ``g`` (``f`` or
+    ``df/dw_m``) converge at an interior point to ``g(x)`` and at a point with ``j``
+    coordinates on a face (``x_i in {0, 1}``) to the average of ``g`` over the ``2^j``
+    points obtained by setting each of those coordinates to 0 and to 1 (the periodic
+    extension jumps across the face; each side contributes half per axis).  Hence
+
+        lim_N H_N(w) grad_theta Q_N = sum_t l'(y_t, fbar(x_t)) gbar(x_t)        (canonical residual)
+
+    with ``fbar``, ``gbar`` those averages (``l'`` at ``f(x_t)`` for the literal residual).
+    ``lhs`` = ``grad_w Q(f_w | D_T)``; ``discrepancy`` = ``||lhs - rhs|| / max(||lhs||,
+    ||rhs||)`` -- 0 up to round-off when no data point is on a face; ``on_faces``: ``(T,)``;
+    ``f_values`` / ``f_limits``: ``f(x_t)`` and ``fbar(x_t)``.
+    """
+
+    lhs: np.ndarray
+    rhs: np.ndarray
+    discrepancy: float
+    on_faces: np.ndarray
+    f_values: np.ndarray
+    f_limits: np.ndarray
+
+    def summary(self) -> dict[str, Any]:
+        return {"limit_discrepancy": self.discrepancy, "points_on_faces": int(np.sum(self.on_faces)),
+                "max_face_jump": float(np.max(np.abs(self.f_values - self.f_limits))) if self.f_values.size else 0.0}
+
+
+def _reflections(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """All points obtained from the rows of ``x`` by setting each face coordinate to 0 and 1; owner index."""
+    pts, owner = [], []
+    for t, p in enumerate(x):
+        face = [j for j, v in enumerate(p) if v == 0.0 or v == 1.0]
+        for bits in range(2 ** len(face)):
+            q = p.copy()
+            for i, j in enumerate(face):
+                q[j] = float((bits >> i) & 1)
+            pts.append(q)
+            owner.append(t)
+    return np.array(pts), np.array(owner)
+
+
+def eq9_limit(f: NetworkFn, params: torch.Tensor | np.ndarray, x: torch.Tensor | np.ndarray,
+              y: torch.Tensor | np.ndarray, *, loss: Any = squared_loss,
+              residual: Residual = "canonical", method: Method = "vmap") -> Eq9Limit:
+    """The analytic N -> infinity limit of eq. (9) at data ``(x, y)`` (see :class:`Eq9Limit`)."""
+    if residual not in ("canonical", "literal"):
+        raise LandscapeError(f"residual={residual!r} is unknown; expected 'canonical' (the paper) or 'literal'")
+    p = _params(params)
+    t = _points(x, None, "data x")
+    yt = _targets(y, t.shape[0])
+    xs = t.numpy()
+    pts, owner = _reflections(xs)
+    T = xs.shape[0]
+    counts = np.bincount(owner, minlength=T).astype(np.float64)
+    vals = evaluate(f, p, torch.from_numpy(pts)).numpy()
+    jac = jacobian(f, p, torch.from_numpy(pts), method=method).numpy()  # (M, P)
+    fbar = np.bincount(owner, weights=vals, minlength=T) / counts
+    gbar = np.stack([np.bincount(owner, weights=row, minlength=T) for row in jac]) / counts  # (M, T)
+    f_data = evaluate(f, p, t).numpy()
+    lhs = literal_gradient(f, p, t, yt, loss=loss)
+    at = f_data if residual == "literal" else fbar
+    yh = torch.from_numpy(np.ascontiguousarray(at)).clone().requires_grad_(True)
+    q = _total(_loss_fn(loss), yt, yh)
+    (r,) = torch.autograd.grad(q, yh, allow_unused=True)
+    r = np.zeros(T) if r is None else r.detach().numpy()
+    rhs = gbar @ r
+    den = max(float(np.linalg.norm(lhs)), float(np.linalg.norm(rhs)))
+    disc = float(np.linalg.norm(lhs - rhs)) / den if den > 0 else 0.0
+    return Eq9Limit(lhs, rhs, disc, counts > 1, f_data, fbar)

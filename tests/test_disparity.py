@@ -441,6 +441,190 @@ def test_disparity_refinement_measures_second_order():
     assert ref.relative_error < 1e-2
 
 
+# -- energies, exact ReLU coefficients, measured errors, batches (machinery behind the jiang.* decisions) ----------
+def test_energy_is_the_trapezoid_of_the_squares_not_the_folded_parseval():
+    """f(x) = x: int f^2 = 1/3; the folded samples' Parseval sum would be 1/3 - 1/(4G) + O(G^-2) (first order)."""
+    for G in (16, 64, 256):
+        T = fourier.sample(lambda x: x[:, 0], (3,), G)
+        assert abs(float(T.total) - 1 / 3) < 1 / G**2  # trapezoid of x^2: exactly 1/3 + 1/(6 G^2)
+        assert float(T.total) == pytest.approx(1 / 3 + 1 / (6 * G**2), rel=1e-12)
+    # energy outside |k| <= 3 of f(x) = x: 1/3 - 1/4 - 2 sum_{k<=3} 1/(4 pi^2 k^2)
+    exact = 1 / 3 - 1 / 4 - 2 * sum(1 / (4 * math.pi**2 * k**2) for k in range(1, 4))
+    assert float(fourier.sample(lambda x: x[:, 0], (3,), 4096).outside) == pytest.approx(exact, rel=1e-4)
+
+
+def test_refinement_per_function_is_the_first_difference():
+    rng = np.random.default_rng(3)
+    f, M = two_layer(2, 1, "tanh")
+    x = torch.from_numpy(fourier.grid(1, 64))
+    jac = dsp.jacobian(f, torch.from_numpy(rng.standard_normal(M)), x)
+    ref = fourier.refinement_from_values(jac, (2,), levels=3)
+    a = fourier.transform(fourier._subsample(jac, 1, 4), (2,)).theta
+    b = fourier.transform(fourier._subsample(jac, 1, 2), (2,)).theta
+    np.testing.assert_allclose(ref.per_function, np.max(np.abs(a - b), axis=-1), rtol=0, atol=1e-15)
+    assert float(np.max(ref.per_function)) == pytest.approx(ref.differences[0], rel=1e-12)
+
+
+def relu_flat(w, b, a) -> torch.Tensor:
+    """Flat (w_1, b_1, ..., w_m, b_m, a_1..a_m): the layout of MLP / JiangNet for K = 1."""
+    return torch.from_numpy(np.concatenate([np.stack([w, b], 1).reshape(-1), a]).astype(np.float64))
+
+
+def relu_net(m: int):
+    def f(params: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        wb = params[: 2 * m].reshape(m, 2)
+        return torch.relu(x @ wb[:, :1].T + wb[:, 1]) @ params[2 * m:]
+    return f
+
+
+def test_exact_relu_coefficients_known_answers():
+    """One neuron relu(x - 1/2), a = 1: rows a x 1[x > 1/2], a 1[x > 1/2], (x - 1/2)_+ (closed forms)."""
+    D = dsp.relu_two_layer_exact(relu_flat([1.0], [-0.5], [1.0]), (3,))
+    ks = canonical.box((3,))[:, 0]
+    ind = np.array([0.5 if k == 0 else (1 - (-1.0) ** k) / (-2j * math.pi * k) for k in ks])  # int_{1/2}^1 e^{-2pi ikx}
+    np.testing.assert_allclose(D.H[1], ind, atol=1e-15)
+    assert D.H[2][ks == 0][0] == pytest.approx(1 / 8)  # int (x - 1/2)_+ = 1/8
+    assert D.H[0][ks == 0][0] == pytest.approx(3 / 8)  # int_{1/2}^1 x = 3/8
+    np.testing.assert_allclose(D.total, [7 / 24, 1 / 2, 1 / 24], rtol=1e-14)  # int x^2, int 1, int (x - 1/2)^2
+    np.testing.assert_allclose(D.theta, D.H[2], atol=1e-16)  # f = a relu(.) with a = 1
+    assert D.theta_total == pytest.approx(1 / 24)
+    # a dead neuron (w < 0, kink < 0) and a neuron active everywhere (w > 0, kink < 0)
+    D2 = dsp.relu_two_layer_exact(relu_flat([-1.0, 2.0], [-0.3, 0.5], [1.5, -1.0]), (2,))
+    assert np.all(D2.H[[0, 1, 4]] == 0) and np.all(D2.total[[0, 1, 4]] == 0)
+    assert D2.H[3][canonical.box((2,))[:, 0] == 0][0] == pytest.approx(-1.0)  # a_2 * int 1
+
+
+def test_fft_of_relu_network_converges_to_the_exact_coefficients_at_first_order():
+    rng = np.random.default_rng(4)
+    m = 5
+    w = rng.normal(size=m) * 4
+    b = -w * rng.uniform(0.1, 0.9, m)
+    p = relu_flat(w, b, rng.normal(size=m))
+    E = dsp.relu_two_layer_exact(p, (6,))
+    errs = [float(np.max(np.abs(dsp.disparity(relu_net(m), p, (6,), G).H - E.H))) for G in (512, 2048, 8192)]
+    assert errs[0] > errs[1] > errs[2]
+    assert 1.2 < math.log(errs[0] / errs[2], 16) < 1.8 or errs[2] < 1e-4  # O(1/G) with jitter: jumps between nodes
+    D, err = dsp.disparity_with_error(relu_net(m), p, (6,), 1024)
+    true = float(np.linalg.norm(D.real - E.real, 2))
+    assert 0.3 * true < err.spectral < 5 * true  # the measured estimate is of the right size
+    assert E.truncation == pytest.approx(D.truncation, abs=5e-3)
+
+
+def test_disparity_with_error_returns_exactly_the_grid_G_disparity():
+    rng = np.random.default_rng(5)
+    for K, G, n in ((1, 64, (5,)), (2, 32, (2, 3))):
+        f, M = two_layer(3, K, "tanh")
+        p = torch.from_numpy(rng.standard_normal(M))
+        D, err = dsp.disparity_with_error(f, p, n, G)
+        ref = dsp.disparity(f, p, n, G)
+        np.testing.assert_array_equal(D.H, ref.H)
+        np.testing.assert_allclose(D.total, ref.total, rtol=1e-14)
+        assert err.G == G and 0 < err.relative < 1e-2
+
+
+def test_restrict_and_box_truncations_equal_a_fresh_transform():
+    rng = np.random.default_rng(6)
+    f, M = two_layer(4, 2, "tanh")
+    p = torch.from_numpy(rng.standard_normal(M))
+    big = dsp.disparity(f, p, (4, 4), 32)
+    tr, ftr = big.box_truncations()
+    for v in range(5):
+        small = dsp.disparity(f, p, (v, v), 32)
+        r = big.restrict((v, v))
+        np.testing.assert_allclose(r.H, small.H, atol=1e-15)
+        assert r.truncation == pytest.approx(small.truncation, rel=1e-10, abs=1e-15)
+        assert tr[v] == pytest.approx(small.truncation, rel=1e-10, abs=1e-15)
+        assert ftr[v] == pytest.approx(small.theta_truncation, rel=1e-10, abs=1e-15)
+    with pytest.raises(LandscapeError):
+        big.restrict((5, 4))
+
+
+def test_disparity_batch_equals_disparity_per_weight_vector():
+    rng = np.random.default_rng(7)
+    f, M = two_layer(3, 1, "sigmoid")
+    ps = torch.from_numpy(rng.standard_normal((6, M)))
+    B = dsp.disparity_batch(f, ps, (4,), 64)
+    for s in range(6):
+        D = dsp.disparity(f, ps[s], (4,), 64)
+        np.testing.assert_allclose(B.H[s], D.H, atol=1e-15)
+        assert B.truncation[s] == pytest.approx(D.truncation, rel=1e-12)
+        np.testing.assert_allclose(B[s].real, D.real, atol=1e-15)
+    np.testing.assert_allclose(B.restrict((2,)).H[3], dsp.disparity(f, ps[3], (2,), 64).H, atol=1e-15)
+
+
+def test_rank_with_error_known_cases():
+    a = np.diag([1.0, 1e-5])
+    assert dsp.rank_with_error(a, 0.0).full is True
+    assert dsp.rank_with_error(a, 1e-8).full is True
+    r = dsp.rank_with_error(a, 1e-5 * 0.99999)  # lower bound below the non-zero threshold
+    assert r.full is None and r.error_could_change
+    assert dsp.rank_with_error(a, 1e-4).full is None
+    z = np.diag([1.0, 0.0])
+    assert dsp.rank_with_error(z, 0.0).full is False
+    assert dsp.rank_with_error(z, 1e-12).full is False  # hi = 1e-12: still zero
+    assert dsp.rank_with_error(z, 1e-9).full is None  # the error could hide a singular value of 1e-9
+    assert dsp.rank_with_error(np.zeros((3, 2)), 0.0).full is False
+    assert dsp.rank_with_error(a, 1e-8).margin == pytest.approx(math.log10((1e-5 - 1e-8) / (1 + 1e-8) / 1e-7))
+    with pytest.raises(LandscapeError):
+        dsp.rank_with_error(a, float("nan"))
+
+
+def test_eq9_limit_known_answers_on_faces_and_inside():
+    """f(w, x) = w_0 x_1 + w_1 (K = 1): at x = 0 the series of f and df/dw converge to (g(0) + g(1)) / 2."""
+    f = lambda w, x: w[0] * x[:, 0] + w[1]  # noqa: E731
+    w = torch.tensor([2.0, -0.5], dtype=torch.float64)
+    x, y = np.array([[0.0], [0.25]]), np.array([1.0, 0.3])
+    L = dsp.eq9_limit(f, w, x, y)
+    fbar = np.array([2.0 / 2 - 0.5, 2.0 * 0.25 - 0.5])
+    gbar = np.array([[0.5, 0.25], [1.0, 1.0]])
+    np.testing.assert_allclose(L.f_limits, fbar, atol=1e-15)
+    np.testing.assert_allclose(L.rhs, gbar @ (2 * (fbar - y)), atol=1e-14)
+    assert list(L.on_faces) == [True, False] and L.discrepancy > 0.1
+    inside = dsp.eq9_limit(f, w, x[1:], y[1:])
+    assert inside.discrepancy < 1e-15
+    # K = 2 corner: the average over the four corners
+    g2 = lambda w, x: w[0] * x[:, 0] * x[:, 1] + w[1] * x[:, 0]  # noqa: E731
+    L2 = dsp.eq9_limit(g2, w, np.array([[1.0, 0.0]]), np.array([0.0]))
+    assert L2.f_limits[0] == pytest.approx((0 + 0 + 2.0 * 1 - 0.5 * 1 + (-0.5)) / 4)
+
+
+def test_eq9_partial_sums_approach_the_analytic_limit():
+    rng = np.random.default_rng(13)
+    f, M = two_layer(3, 1, "tanh")
+    p = torch.from_numpy(rng.standard_normal(M))
+    x, y = np.array([[0.0], [0.4], [1.0]]), np.array([0.3, -0.2, 0.5])
+    L = dsp.eq9_limit(f, p, x, y)
+    dev = [float(np.linalg.norm(dsp.eq9(f, p, x, y, (n,), 2048).rhs - L.rhs)) for n in (4, 32, 256)]
+    assert dev[0] > dev[1] > dev[2] and dev[2] < 1e-2 * np.linalg.norm(L.rhs)
+    assert L.discrepancy > 0.05  # the face points keep eq. (9) away from the literal gradient
+
+
+def test_relu_network_dead_on_the_data_is_stationary_with_full_rank_H():
+    """The jiang.lemma1 construction: every relu and relu' vanishes at the data, H (exact) has full rank N."""
+    from landscape.claims.jiang import TRUNCATION_NEGLIGIBLE, _spec_loss, dead_on_data_point
+
+    pt = dead_on_data_point(160, 0.01, 3, 0)
+    v = pt.w.clone().requires_grad_(True)
+    loss = _spec_loss(pt.spec, pt.x, pt.y)(v)
+    (g,) = torch.autograd.grad(loss, v)
+    assert float(g.abs().max()) == 0.0
+    assert float(loss.detach()) == pytest.approx(float(np.sum(pt.y**2)), rel=1e-15)
+    assert pt.lower < 1e-20  # the explicit interpolant in the same architecture
+    D = dsp.relu_two_layer_exact(pt.w, (120,))
+    tr, _ = D.box_truncations()
+    v0 = int(np.argmax(tr <= TRUNCATION_NEGLIGIBLE))
+    sub = D.restrict((v0,))
+    assert sub.N <= pt.spec.n_params() and tolerance.rank(sub.real, target=sub.N).full is True
+    f0, f1 = dsp.evaluate(lambda w, x: _net(pt.spec)(w, x), pt.w, np.array([[0.0], [1.0]]))
+    assert abs(float(f0)) < 1e-12 and abs(float(f1)) < 1e-12  # f(0) = f(1) = 0: f continuous on the circle
+
+
+def _net(spec):
+    from landscape.claims.jiang import _net_fn
+
+    return _net_fn(spec)
+
+
 # -- bad input -------------------------------------------------------------------------------------------------------
 def _bad_cases():
     f, M = two_layer(2, 2, "tanh")
