@@ -13,7 +13,11 @@ Each :class:`Activation` carries
 * ``prop1_zero`` / ``prop1_delta``: for activations meeting the shape condition of
   Li-Ding-Sun Proposition 1 (``004_c552a5c94484e66a.txt`` section 3.3) -- a zero
   ``t != 0`` with ``sigma <= 0`` on ``(t - delta, t + delta)``; again verified
-  symbolically, not trusted.
+  symbolically, not trusted;
+* ``zero_families``: zeros that are local extrema (:class:`ZeroFamily`: ``t0 + period * k``,
+  a local maximum or minimum of value 0 on ``(t - delta, t + delta)``), the raw material of
+  the remark after Proposition 1 ("at least N points t_1..t_N such that sigma(t_i) = 0 is a
+  local maximum or minimum"); verified by :func:`landscape.symbolic.zero_family_proof`.
 
 Prop. 1 activations found for this suite (all analytic, all meeting Assumption 2 for
 every n, each with a zero ``t != 0`` that is a local maximum of value 0):
@@ -28,6 +32,16 @@ cubic_exp      (z - 1)^2 (z - 3) e^z                1       sigma^(k)(0) = k^3 -
 =============  ===================================  ======  ========================
 
 ``cubic_exp`` is the one where the shape condition is only local (sigma > 0 for z > 3).
+
+``sin2cos`` = sin^2(z - 6/5) cos(z - 6/5) = (cos(z - 6/5) - cos(3z - 18/5)) / 4 has zeros of
+*both* kinds: local minima at 6/5 + 2 pi k (sigma >= 0 near) and local maxima at
+6/5 + pi + 2 pi k (sigma <= 0 near), which the remark after Proposition 1 needs for labels
+of both signs.  Assumption 2 for every order: a trigonometric-sum certificate (for each
+k mod 4 every term of sigma^(k)(0) has the same strict sign; c = 6/5 is chosen so that
+cos c, -cos 3c, sin c, -sin 3c are all positive).  It is not tagged ``prop1`` (the Prop. 1
+claims and fixtures keep their four activations).
+
+The polynomials z^p are registered for p = 2..6 (``poly2`` .. ``poly6``).
 """
 
 from __future__ import annotations
@@ -65,6 +79,36 @@ class ExpPolyCertificate:
 
 
 @dataclass(frozen=True)
+class TrigSumCertificate:
+    """sigma(z) = sum_m a_m cos(omega_m z + phi_m); ``terms`` = ((a_m, omega_m, phi_m), ...), omega_m > 0.
+
+    Then sigma^(k)(0) = sum_m a_m omega_m^k cos(phi_m + k pi / 2): if for each residue
+    k mod 4 every non-zero term has the same strict sign (and one is non-zero), no
+    derivative at 0 vanishes.
+    """
+
+    terms: tuple[tuple[sp.Expr, sp.Expr, sp.Expr], ...]
+
+
+@dataclass(frozen=True)
+class ZeroFamily:
+    """Zeros ``t0 + period * k`` (``period=None``: the single zero ``t0``), each a local
+    ``kind`` ("max": sigma <= 0 near it; "min": sigma >= 0) on ``(t - delta, t + delta)``.
+
+    ``square`` / ``factor`` (optional, expressions in :data:`U`) give a fast exact proof:
+    ``sigma(t0 + u) == sign * square(u)^2 * factor(u)`` with ``factor > 0`` on the open
+    interval ``|u| < delta`` (``sign`` = -1 for "max", +1 for "min").
+    """
+
+    t0: sp.Expr
+    period: sp.Expr | None
+    delta: sp.Expr
+    kind: str
+    square: sp.Expr | None = None
+    factor: sp.Expr | None = None
+
+
+@dataclass(frozen=True)
 class Activation:
     """One registered activation function; see the module docstring for the fields."""
 
@@ -79,19 +123,31 @@ class Activation:
     smooth: bool = False
     odd: bool = False
     positively_homogeneous: bool = False
-    assumption2_certificate: PeriodicCertificate | ExpPolyCertificate | None = None
+    assumption2_certificate: PeriodicCertificate | ExpPolyCertificate | TrigSumCertificate | None = None
     prop1_zero: sp.Expr | None = None
     prop1_delta: sp.Expr | None = None
+    zero_families: tuple[ZeroFamily, ...] = ()
     tags: tuple[str, ...] = field(default=())
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         return self.torch(x)
 
     def mpmath(self) -> Callable:
-        """The sympy expression as an mpmath function (for multiple-precision checks)."""
+        """The sympy expression as an mpmath function (for multiple-precision checks); built once."""
         if self.expr is None:
             raise LandscapeError(f"activation {self.name!r} has no sympy expression; no mpmath form")
-        return sp.lambdify(Z, self.expr, modules="mpmath")
+        key = (self.name, self.expr)
+        f = _MPMATH_CACHE.get(key)
+        if f is None:
+            f = _MPMATH_CACHE[key] = sp.lambdify(Z, self.expr, modules="mpmath")
+        return f
+
+    @property
+    def rational_exact(self) -> bool:
+        """True if sigma maps rationals to rationals by a finite formula (piecewise linear with
+        rational slopes, or a polynomial with rational coefficients): hidden outputs of float64
+        data and weights are then computable exactly (:meth:`landscape.networks.mlp.MLP.hidden_exact`)."""
+        return self.name in _RATIONAL_EXACT
 
     def numpy(self) -> Callable:
         """The torch implementation as a float64 numpy function."""
@@ -113,6 +169,11 @@ def _gelu(x: torch.Tensor) -> torch.Tensor:
 _SQ2 = 2.0**0.5
 
 _REGISTRY: dict[str, Activation] = {}
+_MPMATH_CACHE: dict = {}
+#: name -> exact rational evaluator (Fraction -> Fraction) for the activations with ``rational_exact``.
+_RATIONAL_EXACT: dict[str, Callable] = {}
+#: The symbol of the local forms of :class:`ZeroFamily` (``u = z - t0``).
+U = sp.Symbol("u", real=True)
 
 
 def register(act: Activation) -> Activation:
@@ -150,10 +211,24 @@ register(Activation("leaky_relu", _leaky, sp.Piecewise((z, z > 0), (sp.Rational(
                     "max(z, z/100)", positively_homogeneous=True, tags=("common", "piecewise_linear")))
 register(Activation("linear", lambda x: x, z, "z", analytic=True, polynomial_degree=1, smooth=True,
                     odd=True, positively_homogeneous=True, tags=("polynomial",)))
-register(Activation("poly2", lambda x: x**2, z**2, "z^2 (the polynomial z^p, p = 2)", analytic=True,
-                    polynomial_degree=2, lipschitz=False, smooth=True, tags=("polynomial",)))
-register(Activation("poly3", lambda x: x**3, z**3, "z^3 (the polynomial z^p, p = 3)", analytic=True,
-                    polynomial_degree=3, lipschitz=False, smooth=True, odd=True, tags=("polynomial",)))
+def _power(p: int) -> TorchFn:
+    def f(x: torch.Tensor) -> torch.Tensor:
+        return x**p
+
+    return f
+
+
+def _power_q(p: int) -> Callable:
+    def f(v):
+        return v**p
+
+    return f
+
+
+for _p in range(2, 7):
+    register(Activation(f"poly{_p}", _power(_p), z**_p, f"z^{_p} (the polynomial z^p, p = {_p})",
+                        analytic=True, polynomial_degree=_p, lipschitz=False, smooth=True, odd=_p % 2 == 1,
+                        tags=("polynomial",)))
 register(Activation("sigmoid", torch.sigmoid, 1 / (1 + sp.exp(-z)), "1 / (1 + e^-z)", analytic=True,
                     smooth=True, tags=("common",)))
 register(Activation("tanh", torch.tanh, sp.tanh(z), "tanh z", analytic=True, smooth=True, odd=True,
@@ -174,20 +249,50 @@ register(Activation(
     "sincos", lambda x: torch.sin(x) + torch.cos(x) - _SQ2, sp.sin(z) + sp.cos(z) - sp.sqrt(2),
     "sin z + cos z - sqrt 2 (zeros pi/4 + 2 pi k, all local maxima)", analytic=True, smooth=True,
     assumption2_certificate=PeriodicCertificate(1, 4, sp.Integer(1)),
-    prop1_zero=sp.pi / 4, prop1_delta=sp.pi, tags=("assumption2", "prop1")))
+    prop1_zero=sp.pi / 4, prop1_delta=sp.pi,
+    zero_families=(ZeroFamily(sp.pi / 4, 2 * sp.pi, sp.pi, "max", sp.sin(U / 2), 2 * sp.sqrt(2)),),
+    tags=("assumption2", "prop1", "zero_extrema")))
 register(Activation(
     "negsin2", lambda x: -torch.sin(x - 1.0) ** 2, -sp.sin(z - 1) ** 2,
     "-sin^2(z - 1) (zeros 1 + pi k, all local maxima)", analytic=True, smooth=True,
     assumption2_certificate=PeriodicCertificate(1, 4, sp.Integer(16)),
-    prop1_zero=sp.Integer(1), prop1_delta=sp.pi, tags=("assumption2", "prop1")))
+    prop1_zero=sp.Integer(1), prop1_delta=sp.pi,
+    zero_families=(ZeroFamily(sp.Integer(1), sp.pi, sp.pi, "max", sp.sin(U), sp.Integer(1)),),
+    tags=("assumption2", "prop1", "zero_extrema")))
 register(Activation(
     "negsq_exp", lambda x: -((x - 1.0) ** 2) * torch.exp(x), -(z - 1) ** 2 * sp.exp(z),
     "-(z - 1)^2 e^z (single zero z = 1, a local maximum)", analytic=True, lipschitz=False, smooth=True,
     assumption2_certificate=ExpPolyCertificate(-(z - 1) ** 2),
-    prop1_zero=sp.Integer(1), prop1_delta=sp.Integer(1), tags=("assumption2", "prop1")))
+    prop1_zero=sp.Integer(1), prop1_delta=sp.Integer(1),
+    zero_families=(ZeroFamily(sp.Integer(1), None, sp.Integer(1), "max"),), tags=("assumption2", "prop1")))
 register(Activation(
     "cubic_exp", lambda x: (x - 1.0) ** 2 * (x - 3.0) * torch.exp(x), (z - 1) ** 2 * (z - 3) * sp.exp(z),
     "(z - 1)^2 (z - 3) e^z (sigma <= 0 only near z = 1: positive for z > 3)", analytic=True,
     lipschitz=False, smooth=True, assumption2_certificate=ExpPolyCertificate((z - 1) ** 2 * (z - 3)),
-    prop1_zero=sp.Integer(1), prop1_delta=sp.Integer(2), tags=("assumption2", "prop1")))
-del z
+    prop1_zero=sp.Integer(1), prop1_delta=sp.Integer(2),
+    zero_families=(ZeroFamily(sp.Integer(1), None, sp.Integer(2), "max"),), tags=("assumption2", "prop1")))
+_C = sp.Rational(6, 5)
+register(Activation(
+    "sin2cos", lambda x: torch.sin(x - 1.2) ** 2 * torch.cos(x - 1.2), sp.sin(z - _C) ** 2 * sp.cos(z - _C),
+    "sin^2(z - 6/5) cos(z - 6/5) (zeros 6/5 + 2 pi k: local minima; 6/5 + pi + 2 pi k: local maxima)",
+    analytic=True, smooth=True,
+    assumption2_certificate=TrigSumCertificate(((sp.Rational(1, 4), sp.Integer(1), -_C),
+                                                (-sp.Rational(1, 4), sp.Integer(3), -3 * _C))),
+    zero_families=(ZeroFamily(_C, 2 * sp.pi, sp.pi / 2, "min", sp.sin(U), sp.cos(U)),
+                   ZeroFamily(_C + sp.pi, 2 * sp.pi, sp.pi / 2, "max", sp.sin(U), sp.cos(U))),
+    tags=("assumption2", "zero_extrema")))
+del z, _C
+
+
+def _relu_q(v):
+    return v if v > 0 else 0 * v
+
+
+def _leaky_q(v):
+    from fractions import Fraction
+
+    return v if v > 0 else v * Fraction(1, 100)
+
+
+_RATIONAL_EXACT.update({"relu": _relu_q, "leaky_relu": _leaky_q, "linear": lambda v: v,
+                        **{f"poly{p}": _power_q(p) for p in range(2, 7)}})

@@ -1020,6 +1020,45 @@ class MinimumCertificate:
     def escaped(self) -> bool:
         return any(r.escaped for r in self.escapes)
 
+    def summary(self, *, max_eigenvalues: int = 24, path_points: int = 16) -> dict:
+        """A compact, strict-JSON view for evidence statistics and figures.
+
+        Kind, reason, margin; gradient norm and its scale; the Hessian spectrum (method,
+        ``Lambda``, the smallest normalised eigenvalue, counts of negative / zero / positive /
+        band eigenvalues, and at most ``max_eigenvalues`` normalised eigenvalues, smallest
+        first -- all of them for an exact spectrum of that size); the lowest sampled and
+        attacked loss change per radius; and each escape run with its loss along the path
+        (subsampled to ``path_points`` points, end kept).
+        """
+        s = self.spectrum
+        spec = None
+        if s is not None:
+            vals = list(s.normalised)
+            if len(vals) > max_eigenvalues:  # the smallest and the largest ones
+                vals = vals[: max_eigenvalues - 2] + vals[-2:]
+            spec = {"method": s.method, "lambda_abs_max": s.lambda_abs_max, "definiteness": s.definiteness,
+                    "normalised": vals, "complete": s.complete and len(vals) == len(s.normalised)}
+        esc = []
+        for r in self.escapes:
+            idx = sorted(set(np.linspace(0, len(r.path_loss) - 1, min(path_points, len(r.path_loss))).round()
+                             .astype(int).tolist())) if r.path_loss else []
+            esc.append({"delta": r.delta, "escaped": r.escaped, "method": r.method, "final_loss": r.final_loss,
+                        "lowest_loss": r.lowest_loss, "step": idx, "loss": [r.path_loss[i] for i in idx],
+                        "distance": [r.path_distance[i] for i in idx]})
+        return _jsonable({
+            "kind": self.kind, "reason": self.reason, "evidence": self.evidence, "margin": self.margin,
+            "smooth": self.smooth, "n_params": self.n_params, "loss": self.loss, "grad_norm": self.grad_norm,
+            "grad_scale": self.grad_scale, "stationarity": self.stationarity.outcome,
+            "lambda_min_normalised": self.lambda_min_normalised, "eigenvalue_counts": self.eigenvalue_counts,
+            "spectrum": spec,
+            "samples_min_delta": {f"{p.radius:.3g}": p.min_delta for p in self.probes},
+            "attack_min_delta": {f"{a.radius:.3g}": a.min_delta for a in self.attacks},
+            "witness": None if self.witness is None else {"source": self.witness["source"],
+                                                          "distances": self.witness["distances"]},
+            "basin_radius_bound": self.basin_radius_bound, "escapes": esc, "seconds": round(self.seconds, 4),
+            "notes": self.notes,
+        })
+
     def as_dict(self, *, include_paths: bool = True) -> dict:
         """Strict-JSON-serialisable dict (non-finite floats as strings, as in :mod:`landscape.evidence`)."""
         esc = []

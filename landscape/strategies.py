@@ -17,8 +17,12 @@ from . import activations as _acts
 from . import losses as _losses
 from .networks.mlp import MLPSpec
 
-#: Dataset families reached by :func:`a1_datasets`.
+#: Dataset families reached by :func:`a1_datasets` by default.
 A1_FAMILIES = ("lattice", "gaussian", "symmetric", "with_origin", "ties", "near_duplicate", "sparse", "scaled")
+#: Families :func:`a1_datasets` also knows when asked for them (``families=``): points on the unit sphere.
+EXTRA_A1_FAMILIES = ("sphere",)
+#: Families of :func:`degenerate_datasets` (data violating Assumption A1).
+DEGENERATE_FAMILIES = ("duplicate", "crossed", "constant_row")
 
 
 @st.composite
@@ -34,10 +38,22 @@ def a1_datasets(draw, *, min_d0: int = 1, max_d0: int = 3, min_n: int = 1, max_n
 
     All other coordinates may repeat (points may coincide in all but one coordinate).
     """
+    unknown = [f for f in families if f not in A1_FAMILIES + EXTRA_A1_FAMILIES]
+    if unknown:
+        from .errors import LandscapeError
+
+        raise LandscapeError(f"unknown dataset families {unknown}; expected some of {A1_FAMILIES + EXTRA_A1_FAMILIES}")
     fam = draw(st.sampled_from(families))
     n = draw(st.integers(min_n, max_n))
     if fam == "symmetric":
         n = max(n, 2)
+    if fam == "sphere":  # unit-sphere points need d0 >= 2 (a 1-d "sphere" has two points)
+        d0 = draw(st.integers(max(min_d0, 2), max(max_d0, 2)))
+        x = draw(unit_sphere_datasets(min_d=d0, max_d=d0, min_n=n, max_n=n)).T.copy()
+        k = int(np.argmax([len(set(np.round(r, 15))) for r in x]))
+        if len(set(np.round(x[k], 15))) != x.shape[1]:
+            x[k] = np.arange(x.shape[1]) * 0.25 + 0.125
+        return x
     d0 = draw(st.integers(min_d0, max_d0))
     k = draw(st.integers(0, d0 - 1))
     x = np.zeros((d0, n))
@@ -88,6 +104,47 @@ def a1_datasets(draw, *, min_d0: int = 1, max_d0: int = 3, min_n: int = 1, max_n
     if len(set(np.round(x[k], 15))) != x.shape[1]:
         x[k] = np.arange(x.shape[1]) * 0.25 + 0.125
     return x
+
+
+@st.composite
+def degenerate_datasets(draw, *, min_d0: int = 1, max_d0: int = 3, min_n: int = 2, max_n: int = 6,
+                        families: tuple[str, ...] = DEGENERATE_FAMILIES) -> np.ndarray:
+    """Datasets *violating* Li-Ding-Sun Assumption A1: every coordinate has a repeated value.
+
+    Families: ``duplicate`` (two identical columns, the rest lattice points), ``crossed``
+    (pairwise distinct points, yet every coordinate repeats: e.g. (0,0), (0,1), (1,0); needs
+    d0 >= 2), ``constant_row`` (one coordinate constant, the others with repeats; for d0 = 1:
+    all points equal).  Shape ``(d0, N)``; ``not satisfies_a1(x)`` always holds.
+    """
+    fam = draw(st.sampled_from(families))
+    n = draw(st.integers(max(min_n, 2), max(max_n, 2)))
+    d0 = draw(st.integers(min_d0, max_d0))
+    if fam == "crossed":  # distinct points need n >= 3 and d0 >= 2 to repeat in every coordinate
+        d0, n = max(d0, 2), max(n, 3)
+        # coordinates from an alphabet of n - 1 values: every row repeats (pigeonhole), columns distinct
+        pts = draw(st.lists(st.tuples(*[st.integers(0, n - 2)] * d0), min_size=n, max_size=n, unique=True))
+        return np.array(pts, dtype=float).T * 0.25 + 0.25
+    if fam == "duplicate":
+        x = np.array([[v * 0.25 for v in draw(st.lists(st.integers(-8, 8), min_size=n, max_size=n))]
+                      for _ in range(d0)])
+        i, j = draw(st.integers(0, n - 1)), draw(st.integers(0, n - 1))
+        if i == j:
+            j = (i + 1) % n
+        x[:, j] = x[:, i]
+        return x
+    x = np.array([[v * 0.25 for v in draw(st.lists(st.integers(-2, 2), min_size=n, max_size=n))]
+                  for _ in range(d0)])
+    x[draw(st.integers(0, d0 - 1))] = draw(st.integers(-4, 4)) * 0.25
+    for r in range(d0):  # make sure every row repeats (A1 violated)
+        if len(set(x[r].tolist())) == n:
+            x[r, 1] = x[r, 0]
+    return x
+
+
+@st.composite
+def polynomial_activations(draw, *, min_p: int = 2, max_p: int = 6) -> str:
+    """Names of the registered polynomial activations z^p (``poly2`` .. ``poly6``)."""
+    return f"poly{draw(st.integers(max(min_p, 2), min(max_p, 6)))}"
 
 
 def satisfies_a1(x: np.ndarray) -> bool:

@@ -132,7 +132,7 @@ def test_non_smooth_relies_on_the_attack():
 # --------------------------------------------------------------------------------------
 
 def test_refine_stationary_reaches_the_hyperbola():
-    loss = lambda v: (v[0] * v[1] - 1) ** 2  # noqa: E731
+    loss = lambda v: (v[0] * v[1] - 1) ** 2
     sp = certify.refine_stationary(loss, _t(1.3, 0.6))
     assert sp.stationarity.outcome == "zero"
     assert tolerance.equal(float(sp.w[0] * sp.w[1]), 1.0).outcome == "zero"
@@ -260,3 +260,22 @@ def test_bad_inputs():
         certify.certify_minimum(lambda v: (v**2).sum(), _t(math.nan, 0.0), rng=_rng())
     with pytest.raises(ValueError):
         certify.certify_minimum(lambda v: (v**2).sum(), _t(0.0), rng=_rng(), radii=())
+
+
+def test_summary_is_compact_json_with_spectrum_and_escapes():
+    c = certify.certify_minimum(lambda v: (v[0] * v[1] - 1) ** 2, _t(1.0, 1.0), rng=_rng(), escape_starts=1,
+                                escape_steps=10, full=True)
+    s = json.loads(json.dumps(c.summary(path_points=5), allow_nan=False))
+    assert s["kind"] == "non-strict" and s["eigenvalue_counts"]["zero"] == 1
+    assert s["spectrum"]["method"] == "exact" and len(s["spectrum"]["normalised"]) == 2 and s["spectrum"]["complete"]
+    assert s["escapes"] and len(s["escapes"][0]["loss"]) <= 5 and s["escapes"][0]["step"][-1] == 10
+
+
+def test_blas_threads_is_restored():
+    from landscape import train
+
+    with train.blas_threads(1):
+        inside = [g() for g, _ in train._openblas_handles()]
+    after = [g() for g, _ in train._openblas_handles()]
+    assert all(v == 1 for v in inside)
+    assert len(after) == len(inside)

@@ -15,7 +15,8 @@ import pytest
 import torch
 
 from landscape import certify
-from landscape.claims import lds, lds_search as S
+from landscape.claims import lds
+from landscape.claims import lds_search as S
 from landscape.networks.mlp import MLP, MLPSpec
 
 SMALL = S.Budget(starts=4, screen_iter=60, refine=2, samples=16, attack_starts=2, attack_steps=20, escape_starts=1,
@@ -141,3 +142,142 @@ def test_rescaling_symmetries_keep_the_loss():
         v = sym(w, 0.3)
         assert float((v - w).norm()) > 0
         assert float(lossf(v)) == pytest.approx(float(lossf(w)), rel=1e-13)
+
+
+# --------------------------------------------------------------------------------------
+# exclusion, vacuity, ReLU, reports
+# --------------------------------------------------------------------------------------
+
+def test_excluded_candidates_never_hold(monkeypatch):
+    """A problem whose bad candidates are all excluded (here: forced 'saturated') gives no outcome."""
+    x = np.array([[-1.0, -0.25, 0.5, 1.0]])
+    spec = MLPSpec(1, (1,), 1, "negsin2", False)  # d_H < N: bad endpoints are common
+
+    def saturated(*a, **k):
+        return {"loss": 1.0, "best": 0.0, "kind": "saturated (not certified)", "reason": "forced"}
+
+    monkeypatch.setattr(S, "certify_candidate", saturated)
+    for seed in range(6):
+        p = S.search_problem(x, spec, seed, SMALL)
+        if p.stats.get("distinct_bad_values"):
+            assert p.outcome is None and "excluded" in p.excluded_reason
+            o = S.search_outcome(x, spec, seed, SMALL)
+            assert o.status == "band" and o.stats["excluded"] is True
+            return
+    pytest.fail("no problem with a bad endpoint among 6 seeds")
+
+
+def test_problem_without_bad_endpoint_says_so():
+    x = np.array([[-1.0, 0.5]])
+    spec = MLPSpec(1, (4,), 1, "tanh", True)
+    p = S.search_problem(x, spec, 3, SMALL)
+    assert p.outcome is not None and p.outcome.status == "holds"
+    if p.stats["endpoints"]["bad"] == 0:
+        assert p.outcome.stats["evidence"].startswith("no bad endpoint")
+
+
+def test_thm1_is_not_supported_by_vacuity(monkeypatch):
+    from landscape import profiles
+    from landscape.context import Context, SearchResult
+
+    empty = S.SearchReport(SearchResult("empty", [], None, 0, 0.0), [], [])
+    monkeypatch.setattr(S, "_search", lambda *a, **k: empty)
+    monkeypatch.setattr(S, "fixture_outcomes", lambda budget: ([], [], S._fx.Selection([], [], {})))
+    r = S.check_thm1.check(Context(profiles.get("quick")))
+    assert r.verdict == "inconclusive"
+
+
+def test_relu_candidates_use_the_smooth_certificate_off_the_kinks():
+    spec = MLPSpec(1, (2,), 1, "relu", False)
+    x, y = np.array([[0.5, 1.0]]), np.array([[1.0, 2.0]])
+    w = torch.tensor([1.0, -1.0, 0.3, 0.7], dtype=torch.float64)  # unit 2 dead, unit 1 active: no kink
+    c = S.certify_candidate(spec, w, x, y, 0.0, 0, SMALL)
+    assert c["smooth_used"] is True and c["min_relative_preactivation"] > 0.1
+    assert c["kind"] != "strict"  # the rescaling curve: never strict
+    w_kink = torch.tensor([0.0, -1.0, 0.3, 0.7], dtype=torch.float64)  # unit 1 at its kink for every sample
+    c2 = S.certify_candidate(spec, w_kink, x, y, 0.0, 0, SMALL)
+    assert c2.get("smooth_used") in (False, None)
+
+
+def test_certificate_summary_keeps_spectrum_gradient_and_escape_paths():
+    import json
+
+    spec = MLPSpec(1, (1,), 1, "negsin2", False)
+    fx = next(f for f in S.under_fixtures() if f.spec.activation == "negsin2")
+    c = S.certify_candidate(spec, fx.flat(), fx.x, fx.y, fx.facts["lower_loss_witness"], 0, SMALL)
+    assert c["kind"] == "strict"
+    comp = S._compact(c)
+    json.dumps(comp, allow_nan=False)
+    assert comp["eigenvalue_counts"]["positive"] == 2 and comp["spectrum"] and comp["grad_norm"] < 1e-8
+    assert comp["escapes"] and all(len(e["loss"]) == len(e["step"]) for e in comp["escapes"])
+
+
+def test_under_fixtures_are_certified_strict_and_feed_the_underparameterised_path():
+    fxs = S.under_fixtures()
+    assert {f.spec.activation for f in fxs} == set(S.UNDER_ACTS)
+    for fx in fxs:
+        assert fx.properties["certificate"] == "strict" and fx.properties["overparameterized"] is False
+        assert fx.properties["bad"] is True
+        o = lds.path_outcome(fx.spec, fx.weights, fx.x, fx.y, "squared", 1e-3, 0, source=fx.id, inf_mode="witness",
+                             witness=[np.asarray(w) for w in fx.facts["witness_weights"]])
+        assert o.status == "fails", o.note
+        assert lds._replay_path(o.payload).status == "fails"
+
+
+def test_fixture_requirements_select_and_explain():
+    from landscape import fixtures
+
+    sel = fixtures.select(S.THM1_REQUIRES)
+    ids = {f.id for f in sel.matched}
+    assert "lds.yu_chen[0]" in ids and "lds.prop1[sincos,d=1]" in ids
+    assert not any(i.startswith("lds.thm1.under") for i in ids)
+    under = [k for k in sel.excluded if k.startswith("lds.thm1.under")]
+    assert under and all(any(r.startswith("overparameterized = True") for r in sel.excluded[k]) for k in under)
+    # the old predicate form still works, and requirements combine with it
+    assert fixtures.matching(lambda f: f.id in ids) == sel.matched
+    assert {f.id for f in fixtures.matching(activation="sigmoid", kind="bad_local_min")} == {
+        f"lds.yu_chen[{i}]" for i in range(len(S.YU_CHEN_DATA))}
+    assert fixtures.describe({"d_H": fixtures.at_least(2), "kind": ("a", "b")}) == ["d_H >= 2", "kind in {a, b}"]
+    with pytest.raises(KeyError, match="unknown fixture property"):
+        fixtures.select({"colour": "red"})
+
+
+def test_lemma3_fixtures_are_rank_deficient_for_every_weight():
+    for fx in lds.lemma3_fixtures():
+        assert fx.kind == "rank_deficient" and fx.facts["rank"] == 3 and fx.facts["target"] == 4
+        assert fx.properties["a1"] and fx.properties["overparameterized"] and fx.properties["assumption2_N"] is False
+
+
+def test_prop1_certificate_fails_off_the_construction_and_replays():
+    from landscape.claims.lds import prop1_certificate
+
+    ok = prop1_certificate("negsin2", [0.5], [1.0], 2, 2.0, np.random.default_rng(0), 16)
+    assert ok.status == "holds", ok.note
+    seq = ok.stats["equal_loss_sequence"]
+    assert [s["decision"]["outcome"] for s in seq] == ["zero"] * 4
+    assert seq[-1]["distance"] < 1e-3 * seq[0]["distance"] * 10
+    assert ok.stats["inf_E_zero_shown"] and ok.stats["certificate"]["kind"] == "non-strict"
+    off = prop1_certificate("negsin2", [0.5], [1.0], 2, 2.3, np.random.default_rng(0), 16)  # not on the zero
+    assert off.status == "fails"
+    assert lds._replay_prop1(off.payload).status == "fails"
+
+
+def test_inconclusive_drift_is_decided_in_multiple_precision():
+    """Found by lds.thm1.no_strict_bad_min (standard profile): a tanh point with tiny first-layer weights
+    and large output weights sits on a valley whose loss decreases by ~1e-9 relative per unit step, so the
+    float64 lower-point decisions fall in the band.  At 50 digits the decrease along -grad is decided, and
+    it is first order: not a local minimum."""
+    spec = MLPSpec(1, (3,), 1, "tanh", False)
+    w = torch.tensor([0.018789880585820127, 0.01878988329275573, -0.01878987857318757, 21.937922309336404,
+                      12.479374052902767, -50.26091481276919], dtype=torch.float64)
+    x, y = np.array([[0.25, 0.5, 0.0]]), np.array([[0.345584192064786, 0.8216181435011584, 0.33043707618338714]])
+    mp = S.mp_descent_check(spec, w, x, y)
+    assert mp["lower_at_every_distance"] and mp["margin"] > 10
+    assert all(5 <= a / b <= 20 for a, b in zip(mp["relative_decrease"], mp["relative_decrease"][1:]))
+    budget = S.Budget(starts=16, screen_iter=320, refine=3, samples=64, attack_starts=4, attack_steps=60,
+                      escape_starts=2, escape_steps=30)
+    c = S.certify_candidate(spec, w, x, y, 0.1091886613166256, 2, budget)
+    assert c["kind"] == "not-stationary" and c["evidence"] == "multiple-precision descent"
+    # a strict minimum is never relabelled: the check is only for inconclusive certificates
+    fx = next(f for f in S.under_fixtures() if f.spec.activation == "sincos")
+    assert S.mp_descent_check(fx.spec, fx.flat(), fx.x, fx.y)["lower_at_every_distance"] is False

@@ -87,3 +87,61 @@ def test_saturation_merges_ignore_genuine_separation():
     spec = MLPSpec(d0=1, widths=(3,), activation="tanh")
     net = MLP.random(spec, np.random.default_rng(0))
     assert net.saturation_merges(np.array([[-0.5, 0.25, 1.0]]), 100) == []
+
+
+def test_exact_identity_is_not_saturation():
+    """poly2 at X = (0.5, -0.5): the outputs agree exactly (an even sigma), the first-order estimate of
+    the separation is 0 -- an identity, not saturation; the rank deficiency is decided, not band."""
+    from landscape.claims import lds
+
+    net = MLP(MLPSpec(1, (2,), 1, "poly2", False), [np.array([[1.3], [-0.7]]), np.ones((1, 2))])
+    x = np.array([[0.5, -0.5]])
+    merges = net.output_merges(x, 100)
+    assert merges and all(m["cause"] == "identity" for m in merges)
+    assert merges[0]["log10_sep_out_first_order"] == -np.inf
+    assert net.saturation_merges(x, 100) == []
+    assert lds._saturation_note(net, x) == ""
+    d = lds._rank_of(net, x)
+    assert d.full is False and d.rank == 1
+    # a periodic coincidence (first order says the outputs differ, yet they agree) is an identity too
+    per = MLP(MLPSpec(1, (1,), 1, "sincos", False), [np.array([[1.0]]), np.ones((1, 1))])
+    m = per.output_merges(np.array([[0.25, 0.25 + 2 * np.pi]]), 50)
+    assert [mm["cause"] for mm in m] in ([], ["identity"])
+
+
+def test_hidden_exact_matches_float64_and_decides_rank():
+    from fractions import Fraction
+
+    from landscape import symbolic
+
+    rng = np.random.default_rng(3)
+    for act in ("relu", "leaky_relu", "linear", "poly3"):
+        spec = MLPSpec(2, (3, 4), 1, act, True)
+        net = MLP.random(spec, rng)
+        x = rng.normal(size=(2, 5))
+        ex = net.hidden_exact(x)
+        assert all(isinstance(v, Fraction) for row in ex for v in row)
+        assert np.allclose(np.array(ex, dtype=float), net.hidden(x)[-1].numpy(), rtol=1e-12, atol=1e-300)
+    # leaky ReLU without bias on 1-d data: rank <= 2 exactly (positive homogeneity), whatever the weights
+    spec = MLPSpec(1, (5,), 1, "leaky_relu", False)
+    net = MLP.random(spec, rng)
+    x = np.array([[-2.0, -1.0, 0.5, 1.0, 3.0]])
+    assert symbolic.exact_rank(net.hidden_exact(x)) == 2
+    with pytest.raises(LandscapeError, match="no exact rational evaluation"):
+        MLP.random(MLPSpec(1, (2,), 1, "tanh", False), rng).hidden_exact(x)
+
+
+def test_dominant_term_decides_extreme_scale_ranks():
+    """Entries millions of decades apart: the ladder cannot resolve them, one determinant term dominates."""
+    from landscape.claims import lds
+
+    with mpmath.workdps(50):
+        e = mpmath.e
+        full = mpmath.matrix([[e ** -1e6, e ** -3e6], [e ** -5e6, e ** -2e6]])
+        d = lds.dominant_term_rank(full, 2)
+        assert d is not None and d.full is True and d.decision.margin > 1e5
+        a, b = e ** -1e6, e ** -2e6
+        rank1 = mpmath.matrix([[a, b], [2 * a, 2 * b]])  # two terms of equal size cancel: nothing dominates
+        assert lds.dominant_term_rank(rank1, 2) is None
+        zero_col = mpmath.matrix([[a, 0], [b, 0]])
+        assert lds.dominant_term_rank(zero_col, 2) is None

@@ -91,3 +91,53 @@ def test_search_does_not_depend_on_which_local_modules_are_imported(tmp_path, mo
     monkeypatch.syspath_prepend(str(tmp_path))
     __import__("landscape_probe_constants")
     assert draw_all() == before
+
+
+from landscape.strategies import degenerate_datasets, polynomial_activations
+
+
+@settings(max_examples=80, deadline=None)
+@given(degenerate_datasets())
+def test_degenerate_datasets_violate_a1(x):
+    assert x.ndim == 2 and x.shape[1] >= 2 and not satisfies_a1(x)
+
+
+def test_degenerate_datasets_reach_each_family():
+    seen = set()
+
+    @settings(max_examples=80, deadline=None)
+    @given(degenerate_datasets(max_d0=2))
+    def run(x):
+        cols = [tuple(c) for c in x.T]
+        seen.add("repeated" if len(set(cols)) < len(cols) else "distinct")
+
+    run()
+    assert seen == {"repeated", "distinct"}  # duplicates and distinct points that still violate A1
+
+
+@settings(max_examples=40, deadline=None)
+@given(a1_datasets(families=("sphere",), max_d0=3))
+def test_sphere_family(x):
+    assert x.shape[0] >= 2 and satisfies_a1(x)
+    assert np.allclose(np.linalg.norm(x, axis=0), 1.0)
+
+
+@settings(max_examples=30, deadline=None)
+@given(polynomial_activations())
+def test_polynomial_activations_are_registered(name):
+    from landscape import activations
+
+    act = activations.get(name)
+    assert act.polynomial_degree in range(2, 7) and act.rational_exact
+
+
+def test_unknown_family_is_an_error():
+    import warnings
+
+    import pytest
+
+    from landscape import LandscapeError
+
+    with pytest.raises(LandscapeError, match="unknown dataset families"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a1_datasets(families=("spiral",)).example()

@@ -12,9 +12,14 @@ module holds the ones that *search a loss landscape* for local minima and certif
   strict bad local minima exist.  Deterministic constructions (one periodic neuron, the
   exact one-dimensional profile in the input weight) and a Hypothesis search.
 * ``lds.yu_chen`` -- footnote 1 (section 2): Yu & Chen's setting (one hidden layer,
-  sigmoid, ``d_1 >= N``) has suboptimal local minima.  Witnesses: Fukumizu & Amari's
-  reducible points (a one-neuron minimum split into two neurons), also offered to every
-  other claim as fixtures.
+  ``d_1 >= N``) has suboptimal local minima: the Prop. 1 constructions with ``d_1 >= N``.
+  ``lds.yu_chen.sigmoid``: with their sigmoid, Fukumizu & Amari's reducible points (a
+  one-neuron minimum split into two neurons), also offered to every other claim as fixtures.
+
+Every counted outcome comes from a decided candidate; candidates that are not finite
+stationary points of float64 (saturated, numerically undecided, not stationary after
+refinement) are excluded and counted (:data:`EXCLUDED`), and ReLU / leaky ReLU problems are
+reported but not counted (:data:`HOMOGENEOUS_NOTE`).
 
 Every optimisation runs on flat float64 weights; every decision goes through
 :mod:`landscape.tolerance`.  A numerical failure on a candidate (overflow, a non-finite
@@ -40,7 +45,7 @@ from ..context import Context, Outcome, Result, merge
 from ..errors import LandscapeError
 from ..networks.mlp import MLP, MLPSpec
 from ..registry import claim
-from ..strategies import a1_datasets, mlp_specs, satisfies_a1, seeds
+from ..strategies import a1_datasets, mlp_specs, seeds
 from .lds import PAPER
 
 #: Continuous activations of the Theorem 1 search (the Prop. 1 ones included).
@@ -167,6 +172,27 @@ def rescaling_symmetries(spec: MLPSpec, limit: int = 4) -> list:
 # Certificate of one candidate
 # ---------------------------------------------------------------------------------------
 
+def min_relative_preactivation(spec: MLPSpec, w: torch.Tensor, x: np.ndarray) -> float:
+    """min over hidden units j and samples i of |w_j . t_i| / (|w_j| |t_i|): how close a pre-activation is to 0
+    (the kink of ReLU / leaky ReLU) relative to its natural size (0 when a unit or an input vanishes)."""
+    net = MLP(spec, [np.zeros(s) for s in spec.shapes()])
+    ws = net.unflatten(torch.as_tensor(w, dtype=torch.float64))
+    t = torch.as_tensor(x, dtype=torch.float64)
+    act = activations.get(spec.activation)
+    low = math.inf
+    with torch.no_grad():
+        for wl in ws[:-1]:
+            if spec.bias:
+                t = torch.cat([t, torch.ones(1, t.shape[1], dtype=torch.float64)])
+            pre = wl @ t
+            den = wl.norm(dim=1, keepdim=True) * t.norm(dim=0, keepdim=True)
+            rel = torch.where(den > 0, pre.abs() / torch.where(den > 0, den, torch.ones_like(den)),
+                              torch.zeros_like(pre))
+            low = min(low, float(rel.min()))
+            t = act(pre)
+    return low
+
+
 def certify_candidate(spec: MLPSpec, w: torch.Tensor, x: np.ndarray, y: np.ndarray, best: float, seed: int,
                       budget: Budget) -> dict:
     """Certificate of one point; 'bad' is decided against ``best``, a loss value known to be attained.
@@ -177,8 +203,16 @@ def certify_candidate(spec: MLPSpec, w: torch.Tensor, x: np.ndarray, y: np.ndarr
     that is a proof), ``"saturated (not certified)"`` when a saturating unit is past
     :data:`SATURATION`, ``"undecided (numerical error)"`` when the certificate could not be
     computed, otherwise the :func:`landscape.certify.certify_minimum` kind (``strict``,
-    ``non-strict``, ``saddle``, ``not-stationary``, ``inconclusive``).  Positively homogeneous
-    activations get their rescaling curves as flat-probe candidates.
+    ``non-strict``, ``saddle``, ``not-stationary``, ``inconclusive``) with the certificate's
+    compact summary (``certificate``: gradient norm, Hessian spectrum and eigenvalue counts,
+    the loss along every escape path).
+
+    ReLU / leaky ReLU: positively homogeneous, so every point lies on rescaling curves of
+    equal loss (given to the certificate as symmetry probes) and no point can be a strict
+    minimum.  Where no pre-activation is near the kink (:func:`min_relative_preactivation`
+    clearly non-zero by the policy) the loss is a polynomial near ``w`` and the certificate
+    runs with ``smooth=True`` (Hessian proofs valid); otherwise ``smooth=False`` (samples and
+    attack only: strictness can never be certified there).
     """
     lossf = squared_loss(spec, x, y)
     w = torch.as_tensor(w, dtype=torch.float64)
@@ -208,15 +242,98 @@ def certify_candidate(spec: MLPSpec, w: torch.Tensor, x: np.ndarray, y: np.ndarr
                       "reason": f"|pre-activation| {sat:.3g} > {SATURATION:g}: flat in float64 (the end of a drift "
                                 "towards infinity), not certified"}
     act = activations.get(spec.activation)
+    smooth = act.smooth
+    if act.positively_homogeneous and not act.smooth:
+        kink = min_relative_preactivation(spec, w, x)
+        smooth = tolerance.classify(kink).outcome == "nonzero"
+        out["min_relative_preactivation"] = kink
+    out["smooth_used"] = smooth
     try:
-        cert = certify.certify_minimum(lossf, w, rng=np.random.default_rng(seed), smooth=act.smooth,
+        cert = certify.certify_minimum(lossf, w, rng=np.random.default_rng(seed), smooth=smooth,
                                        symmetries=rescaling_symmetries(spec), include_point=False,
                                        **budget.certify_kwargs())
     except NUMERICAL as e:
         return out | {"kind": "undecided (numerical error)", "reason": f"{e.__class__.__name__}: {e}"}
+    summ = cert.summary()
+    if cert.kind == "inconclusive" and act.analytic and act.expr is not None:
+        mp = mp_descent_check(spec, w, x, y)
+        summ["multiple_precision_descent"] = mp
+        if mp["lower_at_every_distance"]:
+            return out | {"kind": "not-stationary", "evidence": "multiple-precision descent",
+                          "reason": (f"certificate inconclusive in float64 ({cert.reason}); along -grad the loss "
+                                     f"computed at {mp['dps']} digits from the exact float64 weights is lower at "
+                                     f"distances {mp['distances'][-3:]}, linearly in the distance (relative decrease "
+                                     f"{mp['relative_decrease']} at {mp['distances']}): the gradient is not zero, "
+                                     "not a local minimum"),
+                          "margin": mp["margin"], "eigenvalue_counts": cert.eigenvalue_counts,
+                          "lambda_min_normalised": cert.lambda_min_normalised, "grad_norm": cert.grad_norm,
+                          "bad_margin": bad.margin, "certificate": summ}
     return out | {"kind": cert.kind, "reason": cert.reason, "margin": cert.margin, "evidence": cert.evidence,
                   "eigenvalue_counts": cert.eigenvalue_counts, "lambda_min_normalised": cert.lambda_min_normalised,
-                  "bad_margin": bad.margin}
+                  "grad_norm": cert.grad_norm, "bad_margin": bad.margin, "certificate": summ}
+
+
+#: Distances along -grad of the multiple-precision descent check.
+MP_DESCENT_DISTANCES = (1e-1, 1e-2, 1e-3, 1e-4)
+
+
+def _mp_squared_loss(spec: MLPSpec, v: torch.Tensor, x: np.ndarray, y: np.ndarray, dps: int):
+    import mpmath
+
+    net = MLP(spec, [np.zeros(s) for s in spec.shapes()])
+    ws = [t.detach().numpy() for t in net.unflatten(torch.as_tensor(v, dtype=torch.float64))]
+    mnet = MLP(spec, ws)
+    with mpmath.workdps(dps):
+        th = mnet.hidden_mp(x, dps)
+        out = mpmath.matrix(ws[-1].tolist()) * th
+        return mpmath.fsum((out[i, j] - mpmath.mpf(float(y[i, j]))) ** 2 for i in range(out.rows)
+                           for j in range(out.cols))
+
+
+def mp_descent_check(spec: MLPSpec, w: torch.Tensor, x: np.ndarray, y: np.ndarray, dps: int = 50) -> dict:
+    """Is the loss lower at every distance of :data:`MP_DESCENT_DISTANCES` along ``-grad``, decided in
+    multiple precision?
+
+    For a candidate whose float64 certificate is inconclusive because a lower-point decision is
+    in the band (typically a slow drift along a valley: the gradient is tiny relative to the
+    policy's scale ``Lambda |w|`` but not zero), the losses at ``w`` and at ``w - d g / |g|`` are
+    recomputed at ``dps`` digits from the exact float64 weights and data, and the relative
+    decrease is decided with the ladder's noise floor ``10^-(dps - 15)`` as zero threshold
+    (``tolerance.classify``).  Lower at the three smallest distances (1e-2, 1e-3, 1e-4) with a
+    decrease that shrinks linearly with the distance (ratios 5..20 per decade: first order): the
+    gradient is not zero, lower points exist arbitrarily close, so ``w`` is not a local minimum
+    (the loss is smooth).
+    """
+    import mpmath
+
+    lossf = squared_loss(spec, x, y)
+    wv = w.detach().clone().requires_grad_(True)
+    (g,) = torch.autograd.grad(lossf(wv), wv)
+    gn = float(g.norm())
+    res = {"dps": dps, "grad_norm": gn, "distances": list(MP_DESCENT_DISTANCES), "relative_decrease": [],
+           "decisions": [], "lower_at_every_distance": False, "margin": 0.0}
+    if gn == 0.0 or not math.isfinite(gn):
+        return res
+    floor = 10.0 ** -(dps - tolerance.HP_LOST_DIGITS)
+    with mpmath.workdps(dps):
+        l0 = _mp_squared_loss(spec, w, x, y, dps)
+        decs = []
+        for d in MP_DESCENT_DISTANCES:
+            v = (w - d * g / gn).detach()
+            lv = _mp_squared_loss(spec, v, x, y, dps)
+            rel = (l0 - lv) / l0 if l0 != 0 else mpmath.mpf(0)
+            res["relative_decrease"].append(float(rel))
+            dec = tolerance.classify(max(float(rel), 0.0), zero=floor, precision=f"mp{dps}")
+            res["decisions"].append(dec.outcome)
+            decs.append((float(rel) > 0, dec))
+    # first order: lower at the three smallest distances, the decrease shrinking ~ linearly with the distance
+    tail = decs[-3:]
+    rels = res["relative_decrease"][-3:]
+    linear = all(5.0 <= a / b <= 20.0 for a, b in zip(rels, rels[1:]) if b > 0) and all(r > 0 for r in rels)
+    if linear and all(pos and dec.outcome == "nonzero" for pos, dec in tail):
+        res["lower_at_every_distance"] = True
+        res["margin"] = min(dec.margin for _, dec in tail)
+    return res
 
 
 def _stats(c: dict) -> dict:
@@ -226,6 +343,29 @@ def _stats(c: dict) -> dict:
 
 #: Certificate kinds that rule a candidate out as a strict minimum, each with a margin.
 RULED_OUT = ("non-strict", "saddle", "not-stationary", "not a minimum (last layer)")
+#: Candidate kinds that do not meet the hypotheses of a decision (not a finite stationary point of float64, or
+#: not computable): excluded and counted, never 'holds'.
+EXCLUDED = ("saturated (not certified)", "undecided (numerical error)", "not stationary after refinement")
+
+
+def category(kind: str | None | dict) -> str:
+    """``hit`` (certified strict), ``ruled out``, ``band`` (inconclusive certificate), ``excluded``, ``not bad``.
+
+    ``kind`` may be a certificate dict of :func:`certify_candidate`: a point whose 'bad' decision is
+    in the band is then ``excluded`` (whether it is bad at all is undecided)."""
+    if isinstance(kind, dict):
+        if kind.get("kind") is None and (kind.get("bad") or {}).get("outcome") == "band":
+            return "excluded"
+        kind = kind.get("kind")
+    if kind is None or kind == "not bad after refinement":
+        return "not bad"
+    if kind == "strict":
+        return "hit"
+    if kind in RULED_OUT:
+        return "ruled out"
+    if kind == "inconclusive":
+        return "band"
+    return "excluded"
 
 
 def _is_hit(kind: str | None) -> bool:
@@ -235,6 +375,18 @@ def _is_hit(kind: str | None) -> bool:
 def _hit_margin(c: dict) -> float:
     """A find is decided by the certificate and by 'bad': the worse of the two margins."""
     return min(float(c.get("margin", 0.0)), float(c.get("bad_margin", math.inf)))
+
+
+def _compact(c: dict, runs_at_value: int = 1) -> dict:
+    """What the statistics keep of one candidate (issue 3: spectrum, gradient, escape paths)."""
+    cert = c.get("certificate") or {}
+    return {"loss": c.get("loss"), "kind": c.get("kind") or "not bad after refinement",
+            "category": category(c), "margin": c.get("margin"), "runs_at_value": runs_at_value,
+            "grad_norm": cert.get("grad_norm"), "eigenvalue_counts": cert.get("eigenvalue_counts"),
+            "lambda_min_normalised": cert.get("lambda_min_normalised"),
+            "spectrum": (cert.get("spectrum") or {}).get("normalised"), "smooth_used": c.get("smooth_used"),
+            "escapes": [{"delta": e["delta"], "escaped": e["escaped"], "step": e["step"], "loss": e["loss"]}
+                        for e in cert.get("escapes", [])], "reason": c.get("reason")}
 
 
 # ---------------------------------------------------------------------------------------
@@ -290,18 +442,34 @@ def screen(lossf, w0: torch.Tensor, max_iter: int) -> Screened | None:
     return Screened(w, loss, int(opt.state[p].get("n_iter", 0)))
 
 
-def search_outcome(x: np.ndarray, spec: MLPSpec, seed: int, budget: Budget) -> Outcome:
+@dataclass
+class Problem:
+    """What :func:`search_problem` found on one problem: the outcome (``None`` when the problem is
+    excluded: bad endpoints exist but none was decided, or every start left float64) and the numbers."""
+
+    outcome: Outcome | None
+    stats: dict
+    excluded_reason: str | None = None
+
+
+def search_problem(x: np.ndarray, spec: MLPSpec, seed: int, budget: Budget) -> Problem:
     """Random starts -> stationary points -> certificates of the bad ones, on one problem.
 
     Labels ``Y ~ N(0, 1)`` from ``seed``.  ``best`` (an attained loss, so an upper bound of
     inf E) is the lowest of: every screening run, the last-layer least-squares fit at every
-    screening run and at 4 random hidden layers.  At most ``budget.refine`` distinct bad
-    loss values are refined (:func:`landscape.certify.refine_stationary`) and certified.
-    The outcome ``fails`` on a certified strict bad local minimum (the find of both Theorem 1
-    claims), is ``band`` when a bad stationary point's certificate is inconclusive (the
-    policy cannot classify it), otherwise ``holds`` with the worst margin of the certificates
-    that ruled the candidates out (``inf`` when no bad stationary point was reached).  A run
-    or a refinement that leaves float64 is counted (``diverged``, ``undecided``), not raised.
+    screening run and at 4 random hidden layers.  Endpoints clearly above ``best`` are *bad*;
+    their distinct loss values (4 significant digits of log10) are refined
+    (:func:`landscape.certify.refine_stationary`) and certified, lowest first, at most
+    ``budget.refine`` of them (the others are counted as ``uncertified_bad_values``).
+
+    Each candidate falls in one :func:`category`.  The outcome: ``fails`` on a certified strict
+    bad local minimum; ``band`` when a candidate's certificate is inconclusive (after the
+    multiple-precision descent check, :func:`mp_descent_check`); ``holds`` when at least one bad
+    candidate was ruled out (non-strict, saddle, not stationary, not a minimum, or refined to a
+    value that is not bad), with the worst of their margins, or when no start ended at a bad value
+    (``evidence`` says which); otherwise the problem is *excluded* -- its bad candidates were all excluded
+    (saturated, numerically undecided, not stationary after refinement) or every start left
+    float64 -- and nothing is concluded from it.
     """
     rng = np.random.default_rng(seed)
     n = x.shape[1]
@@ -329,18 +497,25 @@ def search_outcome(x: np.ndarray, spec: MLPSpec, seed: int, budget: Budget) -> O
             lv = _value(lossf, fit)
             if math.isfinite(lv):
                 witnesses.append((lv, fit))
-    stats = {"activation": spec.activation, "N": n, "d0": spec.d0, "widths": list(spec.widths), "bias": spec.bias,
-             "seed": seed, "starts": budget.starts, "diverged": diverged}
+    stats = {"activation": spec.activation, "N": n, "d0": spec.d0, "widths": list(spec.widths), "d_H": spec.d_H,
+             "bias": spec.bias, "seed": seed, "starts": budget.starts, "diverged": diverged,
+             "positively_homogeneous": activations.get(spec.activation).positively_homogeneous}
     if not witnesses:
-        return Outcome.holds(math.inf, **stats, kinds=[], note="every start left float64")
+        return Problem(None, stats | {"kinds": [], "candidates": []}, "every start left float64")
     best, best_w = min(witnesses, key=lambda t: t[0])
-    distinct: dict[float, object] = {}
+    groups: dict[float, list[Screened]] = {}
+    not_bad_margins = []
     for r in sorted(runs, key=lambda r: r.loss):
-        if tolerance.classify(max(r.loss - best, 0.0) / scale).outcome != "nonzero":
+        d = tolerance.classify(max(r.loss - best, 0.0) / scale)
+        if d.outcome != "nonzero":
+            not_bad_margins.append(d.margin)
             continue
-        distinct.setdefault(round(math.log10(r.loss), 4), r)
-    certs, points = [], []
-    for j, r in enumerate(list(distinct.values())[:budget.refine]):
+        groups.setdefault(round(math.log10(r.loss), 4), []).append(r)
+    values = list(groups.values())
+    certs, points, sizes = [], [], []
+    for j, grp in enumerate(values[:budget.refine]):
+        r = grp[0]
+        sizes.append(len(grp))
         try:
             sp_ = certify.refine_stationary(lossf, r.w, max_iter=100)
         except NUMERICAL as e:
@@ -351,25 +526,53 @@ def search_outcome(x: np.ndarray, spec: MLPSpec, seed: int, budget: Budget) -> O
         points.append(sp_.w)
         if not math.isfinite(sp_.loss) or sp_.stationarity.outcome != "zero":
             certs.append({"loss": sp_.loss, "kind": "not stationary after refinement",
-                          "stationarity": sp_.stationarity.as_dict()})
+                          "stationarity": sp_.stationarity.as_dict(),
+                          "reason": f"gradient decision {sp_.stationarity.outcome} after L-BFGS + Newton"})
             continue
         certs.append(certify_candidate(spec, sp_.w, x, y, best, seed + 1 + j, budget))
-    stats |= {"distinct_bad_values": len(distinct),
-              "kinds": [c.get("kind") or "not bad after refinement" for c in certs],
-              "losses": [c["loss"] for c in certs], "best": best}
+    cats = [category(c) for c in certs]
+    bad_runs = sum(len(g) for g in values)
+    certified_min_runs = sum(sz for sz, c in zip(sizes, certs) if c.get("kind") in ("strict", "non-strict"))
+    stats |= {"best": best, "distinct_bad_values": len(values), "certified_values": len(certs),
+              "uncertified_bad_values": max(0, len(values) - budget.refine),
+              "endpoints": {"not_bad": len(runs) - bad_runs, "bad": bad_runs, "diverged": diverged,
+                            "bad_at_certified_minimum": certified_min_runs},
+              "kinds": [c.get("kind") or "not bad after refinement" for c in certs], "categories": cats,
+              "losses": [c["loss"] for c in certs],
+              "candidates": [_compact(c, sz) for c, sz in zip(certs, sizes)]}
     hit = next((j for j, c in enumerate(certs) if _is_hit(c.get("kind"))), None)
     if hit is not None:
         c = certs[hit]
         payload = {"spec": spec.as_dict(), "X": x.tolist(), "Y": y.tolist(), "w": points[hit].tolist(),
                    "best": best, "best_w": best_w.tolist(), "seed": seed + 1 + hit, "budget": budget.as_dict()}
-        return Outcome.fails(payload, _hit_margin(c),
-                             note=(f"{c['kind']} bad local minimum ({c.get('evidence')}): loss {c['loss']:.6g} > "
-                                   f"attained {best:.6g}; {c.get('reason', '')}"), **stats)
-    if any(c.get("kind") == "inconclusive" for c in certs):  # a bad stationary point the policy cannot classify
-        c = next(c for c in certs if c.get("kind") == "inconclusive")
-        return Outcome.band(note=f"bad stationary point (loss {c['loss']:.6g}) undecided: {c.get('reason')}", **stats)
-    ruled_out = [c["margin"] for c in certs if c.get("kind") in RULED_OUT and "margin" in c]
-    return Outcome.holds(min(ruled_out) if ruled_out else math.inf, **stats)
+        return Problem(Outcome.fails(payload, _hit_margin(c),
+                                     note=(f"{c['kind']} bad local minimum ({c.get('evidence')}): loss {c['loss']:.6g} "
+                                           f"> attained {best:.6g}; {c.get('reason', '')}"), **stats), stats)
+    if "band" in cats:  # a bad stationary point the policy cannot classify
+        c = certs[cats.index("band")]
+        return Problem(Outcome.band(note=f"bad stationary point (loss {c['loss']:.6g}) undecided: {c.get('reason')}",
+                                    **stats), stats)
+    ruled_out = [float(c["margin"]) for c, k in zip(certs, cats) if k == "ruled out" and "margin" in c]
+    # a bad endpoint whose refinement reached a value that is not clearly bad is decided too: it was no bad minimum
+    ruled_out += [float(c["bad"]["margin"]) for c, k in zip(certs, cats) if k == "not bad" and "bad" in c]
+    if ruled_out:
+        return Problem(Outcome.holds(min(ruled_out), evidence="every decided bad candidate ruled out", **stats), stats)
+    if bad_runs == 0 and runs:
+        return Problem(Outcome.holds(min(not_bad_margins) if not_bad_margins else math.inf,
+                                     evidence=f"no bad endpoint among {len(runs)} finished starts", **stats), stats)
+    why = "every bad candidate excluded (" + ", ".join(sorted({c.get("kind") for c, k in zip(certs, cats)
+                                                                if k == "excluded"})) + ")" if certs else \
+        "bad endpoints, none refined to a bad stationary point"
+    return Problem(None, stats, why)
+
+
+def search_outcome(x: np.ndarray, spec: MLPSpec, seed: int, budget: Budget) -> Outcome:
+    """:func:`search_problem` as one Outcome; an excluded problem becomes ``band`` with ``excluded=True``
+    (for direct callers; the claims count excluded problems apart and never as holds)."""
+    p = search_problem(x, spec, seed, budget)
+    if p.outcome is not None:
+        return p.outcome
+    return Outcome.band(note=f"excluded: {p.excluded_reason}", excluded=True, **p.stats)
 
 
 def replay_candidate(p: dict) -> Outcome:
@@ -381,7 +584,7 @@ def replay_candidate(p: dict) -> Outcome:
             raise LandscapeError(f"fixture {p['fixture']!r} is not in the library; expected one of "
                                  f"{', '.join(f.id for f in _fx.all_fixtures())}")
         spec, x, y, w = fx.spec, fx.x, fx.y, fx.flat()
-        best = float(fx.facts.get("global_inf", 0.0))
+        best = float(fx.facts.get("global_inf", fx.facts.get("lower_loss_witness", 0.0)) or 0.0)
     else:
         spec = MLPSpec.from_dict(p["spec"])
         x, y = np.asarray(p["X"], dtype=float), np.asarray(p["Y"], dtype=float)
@@ -394,12 +597,59 @@ def replay_candidate(p: dict) -> Outcome:
         return Outcome.fails(p, _hit_margin(c),
                              note=f"{c['kind']} bad local minimum: loss {c['loss']:.6g} > {best:.6g}",
                              **_stats(c))
-    if c.get("kind") in ("inconclusive", "undecided (numerical error)") or c.get("bad", {}).get("outcome") == "band":
+    if category(c) in ("band", "excluded"):
         return Outcome.band(note=f"certificate: {c.get('kind')}", **_stats(c))
     return Outcome.holds(float(c.get("margin", math.inf)), **_stats(c))
 
 
-def _search(ctx: Context, budget: Budget, *, over: bool, acts: tuple[str, ...], depth: int, max_examples: int):
+@dataclass
+class SearchReport:
+    """The outcomes of a landscape search and everything the evidence reports about it."""
+
+    res: object  # landscape.context.SearchResult
+    excluded: list[dict]
+    problems: list[dict]
+
+    @property
+    def outcomes(self) -> list[Outcome]:
+        return self.res.outcomes
+
+    def kinds(self) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {}
+        for p in self.problems:
+            for k in p.get("kinds", []):
+                d = out.setdefault(p["activation"], {})
+                d[str(k)] = d.get(str(k), 0) + 1
+        return out
+
+    def endpoint_fractions(self) -> dict[str, dict]:
+        """Per activation and width d_H: starts, and the fractions ending at a clearly bad value and at a bad
+        value whose representative certified as a local minimum (strict or non-strict)."""
+        acc: dict[str, dict[str, int]] = {}
+        for p in self.problems:
+            e = p.get("endpoints")
+            if not e:
+                continue
+            a = acc.setdefault(f"{p['activation']} d_H={p['d_H']}", {"starts": 0, "bad": 0, "bad_min": 0,
+                                                                     "diverged": 0, "problems": 0})
+            a["starts"] += p["starts"]
+            a["bad"] += e["bad"]
+            a["bad_min"] += e["bad_at_certified_minimum"]
+            a["diverged"] += e["diverged"]
+            a["problems"] += 1
+        return {k: v | {"fraction_bad": v["bad"] / v["starts"], "fraction_bad_minimum": v["bad_min"] / v["starts"]}
+                for k, v in sorted(acc.items())}
+
+    def candidates(self) -> list[dict]:
+        return [c | {"problem": f"{p['activation']} N={p['N']} widths={p['widths']} seed={p['seed']}"}
+                for p in self.problems for c in p.get("candidates", [])]
+
+
+def _search(ctx: Context, budget: Budget, *, over: bool, acts: tuple[str, ...], depth: int, max_examples: int,
+            label: str = "landscape search") -> SearchReport:
+    excluded: list[dict] = []
+    problems: list[dict] = []
+
     @st.composite
     def examples(draw):
         x = draw(a1_datasets(min_n=1 if over else 3, max_n=4, max_d0=2))
@@ -415,17 +665,18 @@ def _search(ctx: Context, budget: Budget, *, over: bool, acts: tuple[str, ...], 
     def fn(ex):
         x, spec, s = ex
         try:
-            return search_outcome(x, spec, s, budget)
+            p = search_problem(x, spec, s, budget)
         except NUMERICAL:  # the problem itself left float64 (e.g. T_H overflowed): not an example
             reject()
+        problems.append(p.stats)
+        if p.outcome is None:  # excluded: counted, never an outcome (Hypothesis draws another problem)
+            excluded.append({"activation": spec.activation, "N": x.shape[1], "widths": list(spec.widths),
+                             "seed": s, "reason": p.excluded_reason})
+            reject()
+        return p.outcome
 
-    res = ctx.search(examples(), fn, label="landscape search", max_examples=max_examples, shrink=False)
-    kinds: dict[str, dict[str, int]] = {}
-    for o in res.outcomes:
-        for k in o.stats.get("kinds", []):
-            d = kinds.setdefault(o.stats["activation"], {})
-            d[str(k)] = d.get(str(k), 0) + 1
-    return res, kinds
+    res = ctx.search(examples(), fn, label=label, max_examples=max_examples, shrink=False)
+    return SearchReport(res, excluded, problems)
 
 
 def _fig_kinds(kinds: dict, title: str) -> dict:
@@ -434,32 +685,85 @@ def _fig_kinds(kinds: dict, title: str) -> dict:
             "ylabel": "count", "data": flat}
 
 
+def _landscape_figures(reports: list[SearchReport], extra_candidates: list[dict], tag: str) -> list[dict]:
+    """Issue 3's figures: fraction of starts ending at a bad value / a bad local minimum per activation and
+    width; the Hessian spectrum of each certified local minimum; the loss along each escape path."""
+    fr: dict[str, dict] = {}
+    for r in reports:
+        fr |= r.endpoint_fractions()
+    cands = [c for r in reports for c in r.candidates()] + extra_candidates
+    mins = [c for c in cands if c["kind"] in ("strict", "non-strict") and c.get("spectrum")]
+    spectra = {f"{c['problem'][:34]} ({c['kind']}, L={c['loss']:.3g})": {
+        "x": list(range(len(c["spectrum"]))), "y": c["spectrum"]} for c in mins[:10]}
+    escapes = {}
+    for c in cands[:40]:
+        for j, e in enumerate(c.get("escapes", [])):
+            if len(escapes) >= 12:
+                break
+            lv = c["loss"] if c.get("loss") else 1.0
+            pts = [(s_, v / lv) for s_, v in zip(e["step"], e["loss"]) if isinstance(v, float) and math.isfinite(v)]
+            escapes[f"{c['problem'][:30]} #{j} ({c['kind']})"] = {"x": [p[0] for p in pts], "y": [p[1] for p in pts]}
+    return [
+        {"kind": "bar", "title": f"Fraction of random starts ending at a bad value ({tag})",
+         "xlabel": "activation, width d_H", "ylabel": "fraction of starts", "data": {
+             k: v["fraction_bad"] for k, v in fr.items()}},
+        {"kind": "bar", "title": f"Fraction of random starts ending at a certified bad local minimum ({tag})",
+         "xlabel": "activation, width d_H", "ylabel": "fraction of starts", "data": {
+             k: v["fraction_bad_minimum"] for k, v in fr.items()}},
+        {"kind": "line", "title": f"Hessian spectrum (normalised, smallest first) of each certified minimum ({tag})",
+         "xlabel": "eigenvalue index (exact spectra; Lanczos: extreme ones)", "ylabel": "lambda / max |lambda|",
+         "series": spectra},
+        {"kind": "line", "title": f"Loss along each escape path (perturb, then descend) ({tag})",
+         "xlabel": "descent step", "ylabel": "L / L(candidate)", "series": escapes},
+    ]
+
+
 # ---------------------------------------------------------------------------------------
 # lds.thm1.no_strict_bad_min
 # ---------------------------------------------------------------------------------------
 
-def _thm1_fixture(f: _fx.Fixture) -> bool:
-    """Theorem 1's hypotheses on a fixture: a bad minimum, squared loss, d_H >= N, A1 data."""
-    return (f.kind == "bad_local_min" and f.loss == "squared" and f.spec.d_H >= f.n_samples
-            and f.spec.d_out == 1 and satisfies_a1(f.x))
+#: Theorem 1's hypotheses on a fixture (requirements on :attr:`landscape.fixtures.Fixture.properties`).
+THM1_REQUIRES = {"kind": ("bad_local_min",), "loss": "squared", "overparameterized": True, "d_out": 1, "a1": True,
+                 "continuous": True}
 
 
-def fixture_outcomes(budget: Budget) -> list[Outcome]:
-    """Every bad-minimum fixture meeting Theorem 1's hypotheses must not certify as strict."""
-    outs = []
-    for fx in _fx.matching(_thm1_fixture):
-        best = float(fx.facts.get("global_inf", fx.facts.get("lower_loss_witness", 0.0)))
+def fixture_outcomes(budget: Budget, requires: dict | None = None) -> tuple[list[Outcome], list[dict], _fx.Selection]:
+    """Every bad-minimum fixture meeting Theorem 1's hypotheses must not certify as strict.
+
+    Returns the decisive outcomes, the informational rows of positively homogeneous fixtures
+    (ReLU: a strict find is impossible there, so they are reported but not counted), and the
+    selection (matched and excluded fixtures, with reasons).  A fixture whose certificate is
+    excluded (:data:`EXCLUDED`) gives no outcome; it is listed with its reason.
+    """
+    sel = _fx.select(THM1_REQUIRES if requires is None else requires)
+    outs, info = [], []
+    for fx in sel.matched:
+        best = float(fx.facts.get("global_inf", fx.facts.get("lower_loss_witness", 0.0)) or 0.0)
         c = certify_candidate(fx.spec, fx.flat(), fx.x, fx.y, best, 0, budget)
         st_ = {"fixture": fx.id, "kind": c.get("kind"), "loss": c["loss"], "certificate_margin": c.get("margin"),
-               "reason": c.get("reason")}
-        if _is_hit(c.get("kind")):
+               "reason": c.get("reason"), "candidate": _compact(c) | {"problem": fx.id}}
+        cat = category(c)
+        if activations.get(fx.spec.activation).positively_homogeneous and cat != "hit":
+            info.append(st_ | {"counted": False, "why": "positively homogeneous: no strict minimum possible"})
+        elif cat == "hit":
             outs.append(Outcome.fails({"fixture": fx.id, "seed": 0, "budget": budget.as_dict()},
                                       _hit_margin(c), note=f"{fx.id} certifies as a strict bad minimum", **st_))
-        elif c.get("kind") == "inconclusive":
+        elif cat == "band":
             outs.append(Outcome.band(note=f"{fx.id}: certificate inconclusive ({c.get('reason')})", **st_))
-        else:
+        elif cat == "ruled out":
             outs.append(Outcome.holds(float(c.get("margin", math.inf)), **st_))
-    return outs
+        else:  # excluded, or not bad at all: no conclusion, listed
+            info.append(st_ | {"counted": False, "why": cat})
+    return outs, info, sel
+
+
+HOMOGENEOUS_NOTE = ("ReLU and leaky ReLU are positively homogeneous: at every point where a hidden unit has non-zero "
+                    "incoming and outgoing weights, scaling them by c and 1/c keeps the loss (a curve of equal loss, "
+                    "evaluated as a symmetry probe at every candidate), so no point is a strict local minimum and "
+                    "strictness is never certified for them; with smooth=False (a pre-activation at the kink) the "
+                    "certificate has no Hessian proof at all, and off the kinks it uses smooth=True (the loss is a "
+                    "polynomial there). Their search cannot refute Theorem 1, so its problems and fixtures are "
+                    "reported (kinds, spectra, fractions of bad endpoints) but not counted as support.")
 
 
 @claim(
@@ -469,24 +773,57 @@ def fixture_outcomes(budget: Budget) -> list[Outcome]:
     statement=("With d_H >= N, A1 data, a convex loss and any continuous activation (ReLU included), the empirical "
                "loss has no strict bad local minimum (it is weakly global)."),
     hypotheses=("A1 data, N <= 4, d0 <= 2", "d_H >= N, depth <= 2, width <= 5, bias or not", "squared loss",
-                "sigma in " + ", ".join(SEARCH_ACTS), "fixtures: every bad minimum with d_H >= N (cross-examination)"),
+                "sigma in " + ", ".join(SEARCH_ACTS) + " (ReLU / leaky ReLU reported, not counted: see notes)",
+                "fixtures meeting: " + "; ".join(_fx.describe(THM1_REQUIRES))),
 )
 def check_thm1(ctx: Context) -> Result:
     budget = Budget.of(ctx)
-    res, kinds = _search(ctx, budget, over=True, acts=SEARCH_ACTS, depth=2,
-                         max_examples=max(4, ctx.max_examples // 2))
-    fx = fixture_outcomes(budget)
-    return merge([res], extra=fx,
-                 statistics={"budget": budget.as_dict(), "certificates_by_activation": kinds,
-                             "fixtures": [o.stats for o in fx]},
-                 tried=(f"{res.examples} problems (Hypothesis seed {ctx.seed}) x {budget.starts} random L-BFGS starts "
-                        f"({budget.screen_iter} iterations); per problem at most {budget.refine} distinct bad loss "
-                        "values refined to stationarity (L-BFGS + Newton) and certified (exact Hessian, "
-                        f"{budget.samples} samples on 3 spheres, {budget.attack_starts}x{budget.attack_steps} ball "
-                        f"attacks, flat probes and rescaling curves, {budget.escape_starts} escape runs); 'bad' = loss "
-                        "clearly above the lowest attained loss (starts, last-layer least squares); plus "
-                        f"{len(fx)} bad-minimum fixtures with d_H >= N"),
-                 figures=[_fig_kinds(kinds, "Certificates of the bad stationary points found (d_H >= N)")])
+    decisive = tuple(a for a in SEARCH_ACTS if not activations.get(a).positively_homogeneous)
+    homog = tuple(a for a in SEARCH_ACTS if activations.get(a).positively_homogeneous)
+    rep = _search(ctx, budget, over=True, acts=decisive, depth=2, max_examples=max(4, ctx.max_examples // 2))
+    info = _search(ctx, budget, over=True, acts=homog, depth=2, max_examples=max(2, ctx.max_examples // 6),
+                   label="ReLU / leaky ReLU (informational)")
+    fx, fx_info, sel = fixture_outcomes(budget)
+    decided = sum(1 for o in rep.outcomes + fx if o.status == "holds")
+    extra = list(fx)
+    if decided == 0 and not any(o.status == "fails" for o in rep.outcomes + fx):
+        extra.append(Outcome.band(note="nothing decided: no problem or fixture ruled a bad candidate out or "
+                                       "showed no bad endpoint"))
+    evid: dict[str, int] = {}
+    for o in rep.outcomes:
+        k = o.stats.get("evidence", o.status)
+        evid[k.split(" among")[0]] = evid.get(k.split(" among")[0], 0) + 1
+    fx_cands = [s["candidate"] for s in [o.stats for o in fx] + fx_info]
+    stats = {"budget": budget.as_dict(), "certificates_by_activation": rep.kinds(),
+             "problems_by_evidence": evid, "excluded_problems": rep.excluded,
+             "endpoint_fractions": rep.endpoint_fractions(),
+             "candidates": rep.candidates(),
+             "relu_informational": {"outcomes": [o.status for o in info.outcomes], "kinds": info.kinds(),
+                                    "endpoint_fractions": info.endpoint_fractions(), "excluded": info.excluded,
+                                    "candidates": info.candidates()},
+             "fixtures": [o.stats for o in fx], "fixtures_not_counted": fx_info, "fixture_selection": sel.summary(),
+             "decided": decided,
+             "uncertified_bad_values": sum(p.get("uncertified_bad_values", 0) for p in rep.problems)}
+    return merge([rep.res], extra=extra, statistics=stats,
+                 tried=(f"{rep.res.examples} counted problems (Hypothesis seed {ctx.seed}; sigma in {', '.join(decisive)}; "
+                        f"{len(rep.excluded)} more problems excluded: every bad candidate saturated, numerically "
+                        f"undecided or not stationary after refinement) x {budget.starts} random L-BFGS starts "
+                        f"({budget.screen_iter} iterations); per problem the distinct bad loss values (clearly above "
+                        "the lowest attained loss: starts, last-layer least squares) are refined to stationarity "
+                        f"(L-BFGS + Newton) and certified lowest first, at most {budget.refine} per problem (the "
+                        f"others are counted: {stats['uncertified_bad_values']} uncertified); certificates: Hessian "
+                        f"(exact), {budget.samples} samples on 3 spheres, {budget.attack_starts}x{budget.attack_steps} "
+                        f"ball attacks, flat probes and rescaling curves, {budget.escape_starts} escape runs; "
+                        f"{len(fx)} fixtures counted (+{len(fx_info)} reported only) of {len(sel.matched)} meeting "
+                        f"the requirements ({len(sel.excluded)} excluded); plus {info.res.examples} ReLU / leaky ReLU "
+                        "problems reported, not counted"),
+                 figures=[_fig_kinds(rep.kinds(), "Certificates of the bad stationary points found (d_H >= N)"),
+                          *_landscape_figures([rep, info], fx_cands, "d_H >= N")],
+                 notes=[HOMOGENEOUS_NOTE,
+                        ("A problem counts as support when every bad candidate it certified was ruled out, or when no "
+                        f"start ended at a bad value ('no bad endpoint': {evid.get('no bad endpoint', 0)} problems; "
+                        f"ruled out: {evid.get('every decided bad candidate ruled out', 0)}). Excluded problems and "
+                        "excluded candidates never count.")])
 
 
 # ---------------------------------------------------------------------------------------
@@ -519,16 +856,7 @@ def profile_minima(act: str, x: np.ndarray, y: np.ndarray, w_max: float, points:
     return mins, float(np.min(e))
 
 
-def construction_outcome(act: str, seed: int, budget: Budget, *, points: int) -> Outcome:
-    """Certified strict bad local minimum of one ``act`` neuron (no bias) on x = UNDER_X, labels N(0, 1) from ``seed``.
-
-    The profile's interior grid minima are refined to stationary points of the two-parameter
-    loss; ``best`` is the lowest loss attained among them (an upper bound of inf E); every
-    refined point clearly above it is certified, lowest first, until one is strict (at most
-    ``budget.refine + 2``).
-    """
-    x = np.array([UNDER_X])
-    y = np.random.default_rng(seed).normal(size=(1, x.shape[1]))
+def _profile_stationary_points(act: str, x: np.ndarray, y: np.ndarray, points: int):
     spec = MLPSpec(1, (1,), 1, act, False)
     lossf = squared_loss(spec, x, y)
     mins, grid_best = profile_minima(act, x, y, UNDER_W_MAX, points)
@@ -539,9 +867,23 @@ def construction_outcome(act: str, seed: int, budget: Budget, *, points: int) ->
         except NUMERICAL:
             undecided += 1
             continue
-        if sp_.stationarity.outcome == "zero" and math.isfinite(sp_.loss):
-            if not any(float((sp_.w - q.w).norm()) <= 1e-6 * max(1.0, float(q.w.norm())) for q in refined):
-                refined.append(sp_)
+        if (sp_.stationarity.outcome == "zero" and math.isfinite(sp_.loss)
+                and not any(float((sp_.w - q.w).norm()) <= 1e-6 * max(1.0, float(q.w.norm())) for q in refined)):
+            refined.append(sp_)
+    return spec, lossf, mins, grid_best, refined, undecided
+
+
+def construction_outcome(act: str, seed: int, budget: Budget, *, points: int) -> Outcome:
+    """Certified strict bad local minimum of one ``act`` neuron (no bias) on x = UNDER_X, labels N(0, 1) from ``seed``.
+
+    The profile's interior grid minima are refined to stationary points of the two-parameter
+    loss; ``best`` is the lowest loss attained among them (an upper bound of inf E); the refined
+    points clearly above it are certified, lowest first, until one is strict (at most
+    ``budget.refine + 2``; the number of bad stationary points left uncertified is reported).
+    """
+    x = np.array([UNDER_X])
+    y = np.random.default_rng(seed).normal(size=(1, x.shape[1]))
+    spec, _, mins, grid_best, refined, undecided = _profile_stationary_points(act, x, y, points)
     stats = {"activation": act, "x": list(UNDER_X), "y": y[0].tolist(), "seed": seed, "grid_points": points,
              "w_range": [-UNDER_W_MAX, UNDER_W_MAX], "grid_minima": len(mins), "stationary_points": len(refined),
              "undecided": undecided}
@@ -560,7 +902,10 @@ def construction_outcome(act: str, seed: int, budget: Budget, *, points: int) ->
         if c.get("kind") == "strict" or len(certs) >= budget.refine + 2:
             break
     stats |= {"best": best, "grid_best": grid_best, "kinds": [c.get("kind") for _, c in certs],
-              "losses": [c["loss"] for _, c in certs]}
+              "losses": [c["loss"] for _, c in certs], "bad_stationary_points": len(refined) - 1,
+              "uncertified": len(refined) - 1 - len(certs),
+              "candidates": [_compact(c) | {"problem": f"{act} one neuron seed={seed}",
+                                            "w": [float(v) for v in q.w]} for q, c in certs]}
     hit = next(((q, c, j) for j, (q, c) in enumerate(certs) if c.get("kind") == "strict"), None)
     if hit is not None:
         q, c, j = hit
@@ -573,6 +918,46 @@ def construction_outcome(act: str, seed: int, budget: Budget, *, points: int) ->
                                    f"{best:.6g} attained at (w, a) = ({float(best_pt.w[0]):.6g}, "
                                    f"{float(best_pt.w[1]):.6g})"), **stats)
     return Outcome.band(note=f"{act}: no bad stationary point certified strict ({stats['kinds']})", **stats)
+
+
+#: Seeds of the constructions of the claim at run seed 0, reused by the fixture builder.
+def _under_seed(run_seed: int, i: int) -> int:
+    return 7919 * (run_seed + 1) + i
+
+
+@_fx.builder("lds.thm1.under")
+def under_fixtures() -> list[_fx.Fixture]:
+    """Strict bad local minima of lds.thm1.no_strict_bad_min.underparameterized (d_H = 1 < N = 4): the
+    constructions of run seed 0 on an 801-point profile; every refined bad stationary point whose
+    gradient is zero and whose exact Hessian is positive definite (the decisive part of the
+    certificate: a second-order proof) becomes a fixture, with the best attained point as witness."""
+    out = []
+    for i, act in enumerate(UNDER_ACTS):
+        seed = _under_seed(0, i)
+        x = np.array([UNDER_X])
+        y = np.random.default_rng(seed).normal(size=(1, x.shape[1]))
+        spec, lossf, _, _, refined, _ = _profile_stationary_points(act, x, y, 801)
+        if len(refined) < 2:
+            continue
+        best_pt = min(refined, key=lambda q: q.loss)
+        scale = float(np.sum(y**2))
+        for q in sorted(refined, key=lambda q: q.loss):
+            if q is best_pt or tolerance.classify((q.loss - best_pt.loss) / scale).outcome != "nonzero":
+                continue
+            spec_h = certify.hessian_spectrum(lossf, q.w)
+            if spec_h.definiteness != "pd" or q.stationarity.outcome != "zero":
+                continue
+            w, a = (float(v) for v in q.w)
+            out.append(_fx.Fixture(
+                id=f"lds.thm1.under[{act},w={w:.4f}]", source="lds.thm1.no_strict_bad_min.underparameterized",
+                kind="bad_local_min", spec=spec, weights=[np.array([[w]]), np.array([[a]])], x=x, y=y,
+                facts={"loss": q.loss, "lower_loss_witness": best_pt.loss, "stationary": True,
+                       "certificate": "strict", "certificate_how": "gradient zero and exact Hessian positive definite",
+                       "lambda_min_normalised": spec_h.lambda_min_normalised,
+                       "witness_weights": [[[float(best_pt.w[0])]], [[float(best_pt.w[1])]]]}))
+            if sum(1 for f in out if f.spec.activation == act) >= 2:
+                break
+    return out
 
 
 @claim(
@@ -593,28 +978,80 @@ def check_thm1_under(ctx: Context) -> Result:
     # ReLU / leaky ReLU are positively homogeneous (w -> c w, a -> a / c keeps the loss): never strict, so the
     # search spends its budget on the other activations, one hidden layer
     acts = tuple(a for a in SEARCH_ACTS if not activations.get(a).positively_homogeneous)
-    res, kinds = _search(ctx, budget, over=False, acts=acts, depth=1,
-                         max_examples=max(4, ctx.max_examples // 2))
+    rep = _search(ctx, budget, over=False, acts=acts, depth=1, max_examples=max(4, ctx.max_examples // 2))
     points = 200 * ctx.draws + 1
-    built = [construction_outcome(act, 7919 * (ctx.seed + 1) + i, budget, points=points)
+    built = [construction_outcome(act, _under_seed(ctx.seed, i), budget, points=points)
              for i, act in enumerate(UNDER_ACTS)]
     # a construction that certifies is the cleanest counterexample: it goes first
     first = [o for o in built if o.status == "fails"]
-    r = merge([], extra=first + res.outcomes + [o for o in built if o.status != "fails"],
-              statistics={"budget": budget.as_dict(), "certificates_by_activation": kinds,
-                          "constructions": [o.stats for o in built], "search": res.summary()},
+    built_cands = [c for o in built for c in o.stats.get("candidates", [])]
+    r = merge([], extra=first + rep.outcomes + [o for o in built if o.status != "fails"],
+              statistics={"budget": budget.as_dict(), "certificates_by_activation": rep.kinds(),
+                          "constructions": [o.stats for o in built], "search": rep.res.summary(),
+                          "excluded_problems": rep.excluded, "endpoint_fractions": rep.endpoint_fractions(),
+                          "candidates": rep.candidates()},
               tried=(f"2 constructions ({', '.join(UNDER_ACTS)}; one neuron, no bias, x = {UNDER_X}, labels N(0, 1) "
                      f"from seeds 7919 (seed + 1) + i): the exact profile E(w, a*(w)) on {points} points of "
                      f"|w| <= {UNDER_W_MAX:g}, its interior minima refined to stationarity, the lowest attained loss "
-                     f"as 'best', the others certified; and {res.examples} Hypothesis problems (d_H < N) x "
-                     f"{budget.starts} random L-BFGS starts, certificates as in lds.thm1.no_strict_bad_min"),
-              figures=[_fig_kinds(kinds, "Certificates of the bad stationary points found (d_H < N, search)")])
+                     f"as 'best', the others certified lowest first (at most {budget.refine + 2}; the rest counted as "
+                     f"'uncertified'); and {rep.res.examples} Hypothesis problems (d_H < N; {len(rep.excluded)} more "
+                     f"excluded) x {budget.starts} random L-BFGS starts, certificates as in lds.thm1.no_strict_bad_min"),
+              figures=[_fig_kinds(rep.kinds(), "Certificates of the bad stationary points found (d_H < N, search)"),
+                       *_landscape_figures([rep], built_cands, "d_H < N")])
     return r
 
 
 # ---------------------------------------------------------------------------------------
-# lds.yu_chen: Fukumizu & Amari's reducible points in Yu & Chen's setting
+# lds.yu_chen: the Prop. 1 construction in Yu & Chen's setting; .sigmoid: Fukumizu & Amari's split points
 # ---------------------------------------------------------------------------------------
+
+@claim(
+    "lds.yu_chen",
+    title="Footnote 1: suboptimal local minima in Yu & Chen's setting (one hidden layer, d_1 >= N)",
+    source=f"{PAPER}, footnote 1 (section 2) and the remark after Proposition 1",
+    statement=("In Yu & Chen's setting -- one hidden layer of width d_1 >= N, distinct data, squared loss -- "
+               "suboptimal (bad) local minima exist, so their 'no suboptimal local minimum' theorem is not rigorous; "
+               "the paper's counterexamples are the Prop. 1 constructions."),
+    hypotheses=("one hidden layer, no bias, d_1 in N..N+3 (d_1 >= N)", "N = 2..5 distinct inputs x_i = t_i / s",
+                "sigma in negsin2, sincos, sin2cos (zeros that are local extrema; Assumption 2 proved)",
+                "squared loss"),
+)
+def check_yu_chen(ctx: Context) -> Result:
+    from .lds import (
+        ZERO_EXTREMA,
+        _family_outcomes,
+        _prop1_result,
+        _zero_data,
+        prop1_certificate,
+    )
+
+    names = list(ZERO_EXTREMA)
+
+    @st.composite
+    def examples(draw):
+        return draw(_zero_data(draw(st.sampled_from(names)), max_d=3, wide=True))
+
+    def fn(ex):
+        a, xs, ys, s, s_out, d, kinds, sd = ex
+        o = prop1_certificate(a, xs, ys, d, s, np.random.default_rng(sd), 8 * ctx.draws, out_sign=s_out,
+                              require_zero_inf=True)
+        o.stats |= {"zero_kinds": kinds, "label_signs": [int(np.sign(v)) for v in ys]}
+        return o
+
+    res = ctx.search(examples(), fn, label="Prop. 1 with d_1 >= N", max_examples=ctx.max_examples)
+    return _prop1_result(res, _family_outcomes(names), ctx, notes=[(
+        "Footnote 1 says the counterexamples live 'under their setting': one hidden layer with d_1 >= N. They need "
+        "sigma(t) = 0 at local extrema, which sigmoid (Yu & Chen's activation in Golikov's summary) lacks; the "
+        "sigmoid case is lds.yu_chen.sigmoid. With d_1 >= N the bad value is measured against inf E = 0, shown by a "
+        "network with least-squares output weights and loss ~0.")])
+
+
+@check_yu_chen.replayer
+def _replay_yu_prop1(p: dict) -> Outcome:
+    from .lds import _replay_prop1
+
+    return _replay_prop1(p)
+
 
 #: Yu & Chen-setting problems for the split construction: N = 2 inputs of one sign, labels of opposite signs.
 YU_CHEN_DATA = (((-1.25, -1.0), (-1.659, 0.309)), ((-2.0, -1.0), (2.0, -1.0)), ((0.5, 2.0), (-1.0, 2.0)))
@@ -714,11 +1151,11 @@ def yu_chen_fixtures() -> list[_fx.Fixture]:
         if not p.valid:
             continue
         out.append(_fx.Fixture(
-            id=f"lds.yu_chen[{i}]", source="lds.yu_chen (Fukumizu-Amari split construction)", kind="bad_local_min",
-            spec=p.spec, weights=[np.array([[p.w[0]], [p.w[1]]]), np.array([[p.w[2], p.w[3]]])],
+            id=f"lds.yu_chen[{i}]", source="lds.yu_chen.sigmoid (Fukumizu-Amari split construction)",
+            kind="bad_local_min", spec=p.spec, weights=[np.array([[p.w[0]], [p.w[1]]]), np.array([[p.w[2], p.w[3]]])],
             x=np.array([p.x]), y=np.array([p.y]),
             facts={"stationary": True, "global_inf": 0.0, "lower_loss_witness": p.witness_loss,
-                   "non_strict": True, "analytic": True, "loss": p.loss}))
+                   "non_strict": True, "certificate": "non-strict", "analytic": True, "loss": p.loss}))
     return out
 
 
@@ -731,28 +1168,35 @@ def yu_chen_outcome(i: int, seed: int, budget: Budget) -> tuple[dict, dict]:
 
 
 @claim(
-    "lds.yu_chen",
-    title="Footnote 1: suboptimal local minima exist in Yu & Chen's setting (sigmoid, one hidden layer, d_1 >= N)",
-    source=f"{PAPER}, footnote 1 (section 2); Yu & Chen (1995) Theorem 3 as summarised in 003_6b1d70a06ebc74fd.txt",
-    statement=("In Yu & Chen's setting (one hidden layer, sigmoid, d_1 >= N, distinct data, squared loss) "
-               "suboptimal local minima exist, so their 'no suboptimal local minimum' theorem is not rigorous."),
+    "lds.yu_chen.sigmoid",
+    title="Suboptimal local minima with Yu & Chen's own activation (sigmoid, one hidden layer, d_1 = N)",
+    source=(f"{PAPER}, footnote 1 (section 2); Yu & Chen (1995) Theorem 3 as summarised in 003_6b1d70a06ebc74fd.txt "
+            "(sigmoid, d_1 >= m)"),
+    statement=("With sigmoid, one hidden layer, d_1 = N = 2, distinct data and the squared loss, suboptimal local "
+               "minima exist."),
     hypotheses=("sigma = sigmoid, no bias", "one hidden layer, d_1 = N = 2", "distinct data"),
-    paper="supported",
+    paper="inconclusive",
     expected="supported",
+    why=("The footnote's counterexamples are the Prop. 1 constructions, which need sigma(t) = 0 at a local extremum: "
+         "sigmoid has no real zero (proved by sympy), so the paper asserts nothing about sigmoid itself. The suite "
+         "finds bad local minima there too: Fukumizu & Amari's reducible points (a strict one-neuron minimum split "
+         "into two neurons with output weights a/2, a/2), certified non-strict with a lower-loss witness."),
 )
-def check_yu_chen(ctx: Context) -> Result:
+def check_yu_chen_sigmoid(ctx: Context) -> Result:
     budget = Budget.of(ctx)
     proof = symbolic.no_real_zero(activations.get("sigmoid"))
     rows, witnesses = [], []
     for i in range(len(YU_CHEN_DATA)):
         summary, c = yu_chen_outcome(i, ctx.seed + i, budget)
         row = summary | {"kind": c.get("kind"), "loss": c["loss"], "best": c["best"], "reason": c.get("reason"),
-                         "certificate_margin": c.get("margin"), "bad": c.get("bad")}
+                         "certificate_margin": c.get("margin"), "bad": c.get("bad"),
+                         "candidate": _compact(c) | {"problem": f"split point {i}"}}
         rows.append(row)
         if c.get("kind") in ("strict", "non-strict"):
             witnesses.append(Outcome.holds(min(float(c["margin"]), float(c.get("bad_margin", math.inf))), **row))
     # the statement is existential: every certified bad local minimum supports it; none leaves it open
     outs = witnesses or [Outcome.band(note="no split point certified as a bad local minimum", constructions=rows)]
+    cands = [r["candidate"] for r in rows]
     r = merge([], extra=outs, statistics={"sigmoid_has_no_real_zero": proof, "budget": budget.as_dict(),
                                           "constructions": rows},
               tried=(f"sympy: sigmoid has no real zero ({proof}), so Prop. 1 does not apply; instead {len(rows)} "
@@ -760,17 +1204,18 @@ def check_yu_chen(ctx: Context) -> Result:
                      f"{YU_CHEN_POINTS} points of |w| <= {YU_CHEN_W_MAX:g} + Newton, output weight split a/2 + a/2, "
                      "d_1 = N = 2; lower loss witnessed by two distinct neurons with the exact last-layer fit), each "
                      f"certified ({budget.samples} samples on 3 spheres, {budget.attack_starts}x{budget.attack_steps} "
-                     "ball attacks, flat probes, escape runs)"))
+                     "ball attacks, flat probes, escape runs)"),
+              figures=_landscape_figures([], cands, "split points")[2:])
     r.notes.append("The paper's own counterexample (Prop. 1) needs sigma(t) = 0 at some t != 0, which sigmoid lacks: "
-                   "it does not live in Yu & Chen's setting. The witnesses here are Fukumizu & Amari's reducible "
-                   "points: a strict minimum (w, a) of the one-neuron loss, duplicated with output weights lam a, "
-                   "(1 - lam) a, is a local minimum for lam in (0, 1) when a sum_i r_i sigma''(w x_i) x_i^2 > 0 "
-                   "(a saddle for lam outside), with loss above the two-neuron optimum and a line of equal-loss "
-                   "neighbours (non-strict).")
+                   "it does not live in Yu & Chen's setting with their activation. The witnesses here are Fukumizu & "
+                   "Amari's reducible points: a strict minimum (w, a) of the one-neuron loss, duplicated with output "
+                   "weights lam a, (1 - lam) a, is a local minimum for lam in (0, 1) when a sum_i r_i sigma''(w x_i) "
+                   "x_i^2 > 0 (a saddle for lam outside), with loss above the two-neuron optimum and a line of "
+                   "equal-loss neighbours (non-strict).")
     return r
 
 
-@check_yu_chen.replayer
+@check_yu_chen_sigmoid.replayer
 def _replay_yu(p: dict) -> Outcome:
     summary, c = yu_chen_outcome(int(p["data"]), int(p.get("seed", 0)), REPLAY_BUDGET)
     if c.get("kind") in ("strict", "non-strict"):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from fractions import Fraction
 
 import numpy as np
 import torch
@@ -174,21 +175,29 @@ class MLP:
                 t = pre.apply(f)
             return t
 
-    def saturation_merges(self, x: np.ndarray, dps: int) -> list[dict]:
-        """Pairs of data points that an activation merges below the resolution of ``dps`` digits.
+    def output_merges(self, x: np.ndarray, dps: int) -> list[dict]:
+        """Pairs of data points whose hidden outputs agree at ``dps`` digits although their
+        pre-activations do not, each with its cause.
 
         Computed in mpmath at ``dps`` digits (mpmath has an unbounded exponent, so a
         pre-activation of size e^-10^17 is represented, not flushed to 0).  A merge at
         hidden layer ``l`` is a pair ``(i, j)`` whose pre-activation columns differ by more
         than the noise floor ``10^-(dps - HP_LOST_DIGITS)`` (relative) while their
-        activation outputs differ by less: the activation saturates (e.g. both
-        pre-activations are within 10^-10^17 of 0, so both outputs round to sigma(0)).
-        For an analytic, non-constant activation such an agreement is an artefact of the
-        precision, not an identity, so a rank deficiency caused by it cannot be decided
-        at ``dps`` digits.  Returns ``[{"layer", "i", "j", "log10_sep_in", "log10_sep_out",
-        "log10_sep_out_first_order"}]`` (``log10_sep_out`` is ``-inf`` when the outputs are
-        equal at ``dps`` digits; the first-order estimate ``|sigma'(p)| |dp| / |sigma|`` says
-        how far apart they truly are).
+        activation outputs differ by less.  The first-order estimate of the true output
+        separation, ``max_k |sigma'(m_k)| |dp_k| / scale`` (``m_k`` the midpoint of the two
+        pre-activations of unit ``k``), decides the cause:
+
+        * ``"saturation"``: the estimate is positive but at or below the floor -- the outputs
+          are truly distinct, by less than ``dps`` digits resolve (e.g. both pre-activations
+          within 10^-10^17 of a point where sigma is flat at working precision): the
+          agreement is the precision's, not the network's;
+        * ``"identity"``: the estimate is 0 (e.g. an even sigma at opposite pre-activations:
+          ``z^2`` at ``+-p``) or above the floor (the outputs should differ to first order, yet
+          agree: a periodic or other exact coincidence) -- a genuine equality, not saturation.
+
+        Returns ``[{"layer", "i", "j", "log10_sep_in", "log10_sep_out",
+        "log10_sep_out_first_order", "cause"}]`` (``log10_sep_out`` is ``-inf`` when the outputs
+        are equal at ``dps`` digits).
         """
         import mpmath
 
@@ -218,13 +227,47 @@ class MLP:
                     for j in range(i + 1, t.cols):
                         s_in, s_out = rel_sep(pre, i, j), rel_sep(t, i, j)
                         if s_in > floor and s_out <= floor:
-                            # first-order estimate of the true output separation: |sigma'(p)| |dp| / scale
+                            # first-order estimate of the true output separation: |sigma'(m)| |dp| / scale
                             scale = max(max(abs(t[k, i]), abs(t[k, j])) for k in range(t.rows))
                             est = max(abs(mpmath.diff(f, (pre[k, i] + pre[k, j]) / 2)) * abs(pre[k, i] - pre[k, j])
                                       for k in range(t.rows)) / scale if scale > 0 else mpmath.mpf(0)
+                            cause = "saturation" if 0 < est <= floor else "identity"
                             merges.append({"layer": layer, "i": i, "j": j, "log10_sep_in": log10(s_in),
-                                           "log10_sep_out": log10(s_out), "log10_sep_out_first_order": log10(est)})
+                                           "log10_sep_out": log10(s_out), "log10_sep_out_first_order": log10(est),
+                                           "cause": cause})
         return merges
+
+    def saturation_merges(self, x: np.ndarray, dps: int) -> list[dict]:
+        """The merges of :meth:`output_merges` caused by saturation only (first-order estimate
+        of the true separation positive but below the ``dps``-digit floor).  For an analytic,
+        non-constant activation such an agreement is an artefact of the precision, so a rank
+        deficiency caused by it cannot be decided at ``dps`` digits; an exact identity
+        (estimate 0, or above the floor) is not reported here: it is a genuine coincidence.
+        """
+        return [m for m in self.output_merges(x, dps) if m["cause"] == "saturation"]
+
+    def hidden_exact(self, x: np.ndarray) -> list[list["Fraction"]]:
+        """``T_H`` in exact rational arithmetic from the exact float64 data and weights.
+
+        Only for activations with ``rational_exact`` (ReLU, leaky ReLU with slope 1/100,
+        linear, z^p): every entry is then a rational number computed without rounding.
+        Returns the rows of ``T_H`` as lists of :class:`fractions.Fraction`.
+        """
+        from fractions import Fraction
+
+        act = activations.get(self.spec.activation)
+        if not act.rational_exact:
+            raise LandscapeError(f"activation {act.name!r} has no exact rational evaluation; expected one of "
+                                 "relu, leaky_relu, linear, poly2..poly6")
+        f = activations._RATIONAL_EXACT[act.name]
+        t = [[Fraction(float(v)) for v in row] for row in check_data(x).tolist()]
+        for w in self.weights[:-1]:
+            if self.spec.bias:
+                t = t + [[Fraction(1)] * len(t[0])]
+            wq = [[Fraction(float(v)) for v in row] for row in w.numpy().tolist()]
+            t = [[f(sum((a * t[k][j] for k, a in enumerate(row) if a), Fraction(0))) for j in range(len(t[0]))]
+                 for row in wq]
+        return t
 
     def with_weights(self, weights: list) -> "MLP":
         return MLP(self.spec, weights)
