@@ -7,6 +7,9 @@ Targets (brief):
 * empirical Gram matrices ``G^(1..H+1)`` of a network with ``m = 4096``, ``n = 256``,
   ``H = 3`` (init + forward + backward + Gram): a few seconds.
 
+Also timed: the multiple-precision kernel (``analytic_gram_mp``, erf, ``n = 24``, ``H = 4``,
+60 digits, with its eigenvalues) used by ``du.kernel.fc_pd.ill_conditioned``.
+
 Run: ``/work/venv/bin/python benchmarks/bench_kernels.py [--n 1000] [--H 10] [--m 4096] [--ng 256]
 [--Hg 3] [--repeat 1] [--threads 0]`` (``--threads 0`` keeps torch's default).
 """
@@ -66,6 +69,12 @@ def main() -> None:
               f"(method {R.method}, error bound {R.error_bound:.1e}, "
               f"lambda_min {lam[0]:.3e}, lambda_min/lambda_max {lam[0] / lam[-1]:.3e})"
               f"{'  [target < 10 s]' if kind == 'fc' else ''}")
+
+    Xc = sphere_data(24, 2, 5)
+    t = time.perf_counter()
+    ev = kernels.mp_eigenvalues(kernels.analytic_gram_mp(Xc, 4, "erf", dps=60, unit_norm=True), 60)
+    print(f"mp K^(H) erf n=24 H=4 at 60 digits + eigenvalues: {time.perf_counter() - t:.2f} s "
+          f"(lambda_min {float(ev[0]):.3e})")
 
     arch = DuArchitecture(d=args.d, m=args.m, H=args.Hg, activation=args.activation)
     Xg = sphere_data(args.ng, args.d, 1)

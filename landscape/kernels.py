@@ -24,14 +24,41 @@ Contents
   Hermite coefficients ``alpha_k(f, s) = E[f(s z) He_k(z)] / sqrt(k!)``.  This makes an
   ``n x n`` kernel matrix a polynomial in the correlation matrix (Horner, no loop over
   pairs), with the a-posteriori truncation bound
-  ``|tail| <= max_i sum_{k > K} alpha_k(f, s_i)^2`` (Cauchy-Schwarz).
-* :func:`analytic_gram`: ``K^(H)`` of Definition 5.1 (FC) and Definition 6.1 (ResNet).
+  ``|tail| <= max_i sum_{k > K} alpha_k(f, s_i)^2`` (Cauchy-Schwarz).  The Gauss-Hermite
+  degree of the coefficients is *chosen* (:data:`HERMITE_DEGREES`, 100 -> 300) until tail +
+  the difference to the next degree -- a bound on *every* entry, off-diagonal included,
+  since ``|rho| <= 1`` -- is at most :data:`HERMITE_TARGET` = 1e-14 of ``max E[f^2]``.  The
+  tensor and polar rules report the difference to a higher-degree rule (no ``nan``).
+* :func:`analytic_gram`: ``K^(H)`` of Definition 5.1 (FC) and Definition 6.1 (ResNet), with
+  an entry error bound propagated through the recursion (Lipschitz constants of the dual
+  maps by Price's theorem, :func:`_dual_lipschitz`).
+* :func:`analytic_gram_mp`: the same recursion in multiple precision for the activations
+  with closed-form moments (erf, relu, leaky relu, linear, z^2, z^3, exp), to decide
+  eigenvalues below float64's reach; :func:`polynomial_kernel_degrees`: the exponents of
+  ``K^(H)_ij = P(x_i . x_j)`` for ``z^p`` activations (rank certificates).
 * :func:`empirical_gram`: ``G^(h)`` of section 4 for a finite network, by the per-layer
   identity ``G^(h) = (Delta^(h) Delta^(h)T) o (X^(h-1) X^(h-1)T)``;
   :func:`empirical_gram_jacrev` computes the same from ``torch.func.vmap(jacrev)``.
 * :func:`train_gd`: full-batch fixed-step gradient descent on the loss of eq. (1) (all
-  layers and ``a`` trained, section 3.3), recording ``L(k)``, the distances of eq. (6)
-  and ``G^(H)(k)``.
+  layers and ``a`` trained, section 3.3; ``train_a=False`` freezes ``a``, as in the
+  two-layer analysis of Golikov's essay, eq. (10)), in-place rank-``n`` updates, recording
+  ``L(k)``, the distances of eq. (6) and ``G^(H)(k)``.
+
+Mapping to neural-tangents (``tests/test_du_independent.py``)
+==============================================================
+
+neural-tangents' ``stax.Dense(out, W_std, b_std=None)`` (NTK parameterisation) computes
+``(W_std / sqrt(fan_in)) W x`` with ``W ~ N(0, 1)``.  Du et al.'s first pre-activation
+``W^(1) x`` (no ``1/sqrt(d)``) is therefore ``Dense(W_std=sqrt(d))``; for ``h >= 2`` their
+pre-activation ``W^(h) x^(h-1) = W^(h) sqrt(c_sigma/m) sigma(z^(h-1)) = sqrt(c_sigma)
+(W^(h) sigma(z^(h-1)) / sqrt(m))`` is ``Dense(W_std=sqrt(c_sigma))`` applied to
+``sigma(z^(h-1))``.  So ``sqrt(c_sigma)`` sits in the ``W_std`` of the Dense layer *after*
+each activation -- the same as scaling sigma's output; a ``W_std`` on the layer *before*
+sigma would scale its input, a different network.  With ``b_std=None``:
+``K^(h) = nngp`` of ``[Dense(sqrt(d)), sigma, Dense(sqrt(c)), sigma, ..., Dense(sqrt(c))]``
+with ``h`` activations (the pre-activation covariance of layer ``h + 1``), ``h <= H - 1``.
+``K^(H) = c K^(H-1) o E[sigma' sigma']`` is the contribution of ``W^(H)`` alone to the NTK,
+not an output of neural-tangents.
 
 Normalisation conventions (derived from the network, checked by Monte Carlo)
 =========================================================================
@@ -108,10 +135,17 @@ HERMITE_MAX_ORDER: int = 150
 DIVERGENCE_FACTOR: float = 1e12
 #: Relative truncation target of the Mehler expansion (fraction of max E[f(s_i z)^2]).
 HERMITE_TAIL_TARGET: float = 1e-16
+#: Stated accuracy of the Mehler path: the degree is raised along :data:`HERMITE_DEGREES`
+#: until truncation tail + difference to the next degree <= this x max_i E[f(s_i z)^2]
+#: (about 50 ulps; every entry, off-diagonal ones included).
+HERMITE_TARGET: float = 1e-14
+#: Gauss-Hermite degrees tried in turn by the Mehler path (each checked against the next,
+#: the last against :data:`MAX_GH_DEGREE`).
+HERMITE_DEGREES: tuple[int, ...] = (100, 150, 200, 300)
 
 __all__ = [
     "AnalyticGram", "ClosedForm", "EmpiricalGram", "QuadEstimate", "TrainHistory", "METHODS",
-    "analytic_gram", "analytic_gram_for", "bivariate_expectation", "bivariate_expectation_polar",
+    "analytic_gram", "analytic_gram_for", "analytic_gram_mp", "mp_eigenvalues", "MP_ACTIVATIONS", "polynomial_kernel_degrees", "bivariate_expectation", "bivariate_expectation_polar",
     "c_sigma", "closed_form", "dual_matrix", "empirical_b", "empirical_gram", "empirical_gram_jacrev",
     "empirical_layer_kernels", "erf_derivative_kernel", "erf_kernel", "fc_layer_step", "gauss_hermite",
     "gaussian_mean", "hermite_coefficients", "leaky_relu_derivative_kernel", "leaky_relu_kernel",
@@ -633,13 +667,69 @@ def _check_kernel_matrix(K: np.ndarray, name: str = "K") -> np.ndarray:
     return (K + K.T) / 2
 
 
+def _check_degree_for(q: int, hi: int) -> int:
+    """The degree of the a-posteriori check of a rule of degree ``q`` (at most ``hi``):
+    ``q + max(8, q // 2)``, or a lower degree when ``q`` is already the highest."""
+    up = min(hi, q + max(8, q // 2))
+    return up if up > q else max(1, (2 * q) // 3)
+
+
+def _hermite_alpha(activation: str, s: np.ndarray, derivative: bool,
+                   degree: int | None) -> tuple[np.ndarray, float, int, int]:
+    """Hermite coefficients at a degree chosen to meet :data:`HERMITE_TARGET`.
+
+    Climbs :data:`HERMITE_DEGREES` (or uses ``degree`` if given): at degree ``q`` the
+    coefficients ``alpha`` (truncated at the order of :func:`_choose_order`) are compared
+    with those of the next degree ``q'`` (:data:`MAX_GH_DEGREE` after the last rung).
+    Since ``|R_ij| <= 1``, every entry -- diagonal *and* off-diagonal -- of the two Mehler
+    matrices differs by at most ``sum_k max_i |alpha_ik - alpha'_ik| (max_j |alpha_jk| +
+    max_j |alpha'_jk|)``; that and the truncation tail form the bound.  Stops at the
+    first degree whose bound is ``<= HERMITE_TARGET * max_i E[f(s_i z)^2]``; otherwise
+    returns the highest rung with its (larger) bound.  Returns ``(alpha, bound, q, q')``.
+    """
+    ladder = (int(degree),) if degree is not None else HERMITE_DEGREES
+    cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def coef(q: int) -> tuple[np.ndarray, np.ndarray]:
+        if q not in cache:
+            cache[q] = hermite_coefficients(activation, s, degree=q, derivative=derivative)
+        return cache[q]
+
+    out = None
+    for i, q in enumerate(ladder):
+        qc = ladder[i + 1] if i + 1 < len(ladder) else _check_degree_for(q, MAX_GH_DEGREE)
+        alpha, tail = coef(q)
+        order, tb = _choose_order(tail, alpha, min(HERMITE_MAX_ORDER, q // 2))
+        ac, _ = coef(qc)
+        k1 = min(order + 1, ac.shape[1])
+        a, b = alpha[:, :k1], ac[:, :k1]
+        if a.shape[0]:
+            diff = np.max(np.abs(a - b), axis=0)
+            cb = float(np.sum(diff * (np.max(np.abs(a), axis=0) + np.max(np.abs(b), axis=0))))
+            e2 = float(np.max(np.sum(alpha * alpha, axis=1)))
+        else:
+            cb, e2 = 0.0, 0.0
+        out = (alpha[:, : order + 1], tb + cb, q, qc)
+        if tb + cb <= HERMITE_TARGET * max(e2, 1e-300):
+            break
+    assert out is not None
+    return out
+
+
 def dual_matrix(activation: str, K: np.ndarray, *, derivative: bool = False, method: Method = "auto",
                 degree: int | None = None) -> tuple[np.ndarray, float]:
     """``M_ij = E_{(u,v)~N(0, A_ij)}[sigma(u) sigma(v)]`` (``sigma'`` with ``derivative``)
     for every pair of an ``n x n`` covariance ``K``, ``A_ij = [[K_ii, K_ij], [K_ji, K_jj]]``
-    (eq. (7)).  Returns ``(M, error_bound)``; the bound is 0 for closed forms, the Mehler
-    truncation bound (plus the 1-d check) for ``hermite``, and ``nan`` for ``quadrature`` /
-    ``polar`` (which evaluate the upper triangle in vectorised chunks; small ``n`` only).
+    (eq. (7)).  Returns ``(M, error)``, ``error`` a bound (estimate) of ``max_ij |M_ij -
+    exact|`` over *all* entries:
+
+    * ``closed``: 0 (round-off only);
+    * ``hermite``: the Mehler truncation tail plus the difference to the next Gauss-Hermite
+      degree, the degree chosen to meet :data:`HERMITE_TARGET` (:func:`_hermite_alpha`),
+      and the 1-d check of the diagonal against a :data:`MAX_GH_DEGREE` rule;
+    * ``quadrature`` / ``polar``: ``max_ij`` of the difference to the same rule at a higher
+      degree (:func:`_check_degree_for`: tensor 64 -> 96 per axis, polar 48 -> 72 radial and
+      angular), evaluated on the upper triangle in vectorised chunks (small ``n`` only).
     """
     method = _check_method(method)
     K = _check_kernel_matrix(K)
@@ -649,20 +739,34 @@ def dual_matrix(activation: str, K: np.ndarray, *, derivative: bool = False, met
     d = np.diag(K)
     if method in ("closed", "quadrature", "polar"):
         iu = np.triu_indices(n)
-        vals = pair_expectation(activation, d[iu[0]], K[iu], d[iu[1]], derivative=derivative, method=method,
-                                degree=degree)
+
+        def evaluate(deg: int | None, check: bool = False) -> np.ndarray:
+            if method == "polar":
+                rad = deg or 48
+                f = _np_fn(activation, derivative)
+                return bivariate_expectation_polar(f, f, d[iu[0]], K[iu], d[iu[1]], radial=rad,
+                                                   angular=min(200, rad) if check else 48)
+            return pair_expectation(activation, d[iu[0]], K[iu], d[iu[1]], derivative=derivative, method=method,
+                                    degree=deg)
+
+        vals = evaluate(degree)
+        err = 0.0
+        if method == "quadrature":
+            q = degree or GH_DEGREE_2D
+            err = float(np.max(np.abs(evaluate(_check_degree_for(q, MAX_GH_DEGREE), True) - vals))) if n else 0.0
+        elif method == "polar":
+            q = degree or 48
+            err = float(np.max(np.abs(evaluate(_check_degree_for(q, 120), True) - vals))) if n else 0.0
         M = np.empty((n, n))
         M[iu] = vals
         M[(iu[1], iu[0])] = vals
-        return M, (0.0 if method == "closed" else math.nan)
+        return M, err
     # hermite: validate every 2x2 block [[K_ii, K_ij], [K_ij, K_jj]] as PSD (cheaply)
     scale = max(float(np.max(np.abs(d))) if n else 0.0, 1e-300)
     if n and float(np.min(d)) < -1e-12 * scale:
         raise LandscapeError(f"covariance has a negative variance (min {float(np.min(d))!r}); expected >= 0")
     s = np.sqrt(np.maximum(d, 0.0))
-    q = degree or GH_DEGREE_1D
-    alpha, tail = hermite_coefficients(activation, s, degree=q, derivative=derivative)
-    order, bound = _choose_order(tail, alpha, min(HERMITE_MAX_ORDER, q // 2))
+    alpha, bound, q, _ = _hermite_alpha(activation, s, derivative, degree)
     lim = np.outer(s, s)
     if n and np.any(np.abs(K) > lim * (1 + 1e-9) + 1e-12 * scale):
         i, j = np.unravel_index(int(np.argmax(np.abs(K) - lim)), K.shape)
@@ -677,7 +781,7 @@ def dual_matrix(activation: str, K: np.ndarray, *, derivative: bool = False, met
     near = np.abs(R) >= 1.0 - RHO_SNAP
     R[near] = np.sign(R[near])
     np.fill_diagonal(R, np.where(s > 0, 1.0, 0.0))
-    M = _mehler_matrix(alpha[:, : order + 1], alpha[:, : order + 1], R)
+    M = _mehler_matrix(alpha, alpha, R)
     # 1-d check of the diagonal against a higher-degree rule
     if q < MAX_GH_DEGREE:
         fn = _np_fn(activation, derivative)
@@ -695,9 +799,15 @@ class AnalyticGram:
 
     ``K``: ``K^(H)`` (the limit of ``G^(H)(0)``); ``layers[h]``: ``K^(h)`` for
     ``h = 0..H-1`` (the limits of ``<x_i^(h), x_j^(h)>``); ``b[h - 1]``: ``b^(h)`` for
-    ``h = 1..H-1`` (ResNet only, the limits of ``1^T x_i^(h) / sqrt m``); ``error_bound``:
-    the largest absolute quadrature / truncation bound met in any single step (not
-    propagated through the recursion; 0 for closed forms, nan for ``quadrature``).
+    ``h = 1..H-1`` (ResNet only, the limits of ``1^T x_i^(h) / sqrt m``).
+
+    ``error_bound``: a bound on ``max_ij |K_ij - K^(H)_ij|`` from the quadrature /
+    truncation errors of every step (:func:`dual_matrix`, the 1-d means) *propagated through
+    the recursion* with the Lipschitz constants of the dual maps (:func:`_dual_lipschitz`);
+    0 for closed forms, ``nan`` when a non-smooth activation without closed form would have
+    to carry an error (its dual map's Lipschitz constant is not computed).  Float64
+    round-off of the arithmetic is *not* included (callers add an allowance).
+    ``step_bounds``: the bound after each layer (``K^(1)``, ..., ``K^(H)``).
     """
 
     K: np.ndarray
@@ -711,14 +821,55 @@ class AnalyticGram:
     method: str
     literal: bool
     error_bound: float
+    step_bounds: tuple[float, ...] = ()
 
     def lambda_min(self) -> float:
         """Smallest eigenvalue of ``K^(H)``."""
         return float(np.linalg.eigvalsh(self.K)[0])
 
 
+def _derivative_np(name: str, order: int) -> NpFn:
+    """``sigma^(order)`` of a registered activation as a float64 numpy function (nested autograd)."""
+    act = activations.get(name)
+
+    def f(x: np.ndarray) -> np.ndarray:
+        t = torch.as_tensor(np.asarray(x, dtype=np.float64)).detach().clone().requires_grad_(True)
+        with torch.enable_grad():
+            y = act.torch(t)
+            for _ in range(order):
+                (y,) = torch.autograd.grad(y.sum(), t, create_graph=True)
+        return y.detach().numpy()
+
+    return f
+
+
+def _dual_lipschitz(activation: str, derivative: bool, scales: np.ndarray) -> tuple[float, float, float]:
+    """Sensitivities of ``M_ij = E_{N(0, A_ij)}[g(u) g(v)]`` (``g = sigma`` or ``sigma'``) to
+    its covariance: ``(L12, Lii, Ldd)`` with
+
+    ``|dM_ij| <= L12 |dK_ij| + Lii (|dK_ii| + |dK_jj|)``  (off-diagonal entries),
+    ``|dM_ii| <= Ldd |dK_ii|``  (diagonal entries, ``M_ii = E[g(s_i z)^2]``),
+    ``L12 = max_i E[g'(s_i z)^2]``, ``Lii = sqrt(max_i E[g''(s_i z)^2] max_i E[g(s_i z)^2]) / 2``,
+    ``Ldd = max_i |E[g'(s_i z)^2 + g(s_i z) g''(s_i z)]|``
+
+    (Price's theorem: ``dM/dK_ij = E[g'(u) g'(v)]``, ``dM/dK_ii = E[g''(u) g(v)] / 2``, then
+    Cauchy-Schwarz; ``d/dk E[g(sqrt(k) z)^2] = E[(g^2)''] / 2``).  Gaussian means by the
+    300-point rule at the computed scales ``s_i``.  Smooth activations only.
+    """
+    base = 1 if derivative else 0
+    s = np.asarray(scales, dtype=np.float64).reshape(-1)
+    if s.size == 0:
+        return 0.0, 0.0
+    s = np.unique(np.round(s, 12))
+    z, w = gauss_hermite(GH_DEGREE_1D)
+    g0, g1, g2 = (_derivative_np(activation, base + k)(s[:, None] * z) for k in range(3))
+    e = lambda a: float(np.max((a * a) @ w))
+    return e(g1), 0.5 * math.sqrt(e(g2) * e(g0)), float(np.max(np.abs((g1 * g1 + g0 * g2) @ w)))
+
+
 def analytic_gram(X, H: int, activation: str, kind: str = "fc", c_res: float = 0.5, *,
-                  method: Method = "auto", literal: bool = False, degree: int | None = None) -> AnalyticGram:
+                  method: Method = "auto", literal: bool = False, degree: int | None = None,
+                  c_sigma_value: float | None = None) -> AnalyticGram:
     """``K^(H)`` for the rows of ``X`` (``n x d``): Definition 5.1 (``kind="fc"``) or
     Definition 6.1 (``kind="resnet"``, ``H >= 2``), any registered activation.
 
@@ -737,6 +888,15 @@ def analytic_gram(X, H: int, activation: str, kind: str = "fc", c_res: float = 0
     known, else the Mehler series for smooth activations (n = 1000, H = 10 in a few
     seconds), else ``polar`` (about 10^4 evaluations per pair: small ``n`` only, e.g.
     elu); ``closed`` / ``hermite`` / ``quadrature`` / ``polar`` force one.
+    ``c_sigma_value`` replaces ``c_sigma`` (the limit of a network with
+    ``DuArchitecture.c_sigma_override``; e.g. ``H = 1``, relu, ``1.0``: the ``H^inf`` of
+    Du et al. 2018b / Golikov's essay).
+
+    Error propagation (``error_bound``): with ``e`` the entry bound of the layer below and
+    ``q`` a step's own quadrature bound, an FC layer gives ``c (L e + q)``, the last layer
+    ``c (max|D| e + max|K^(H-1)| (L' e + q'))``; the ResNet adds ``r (2 max|b| e_mu +
+    2 max|mu| e_b) + r^2 (L e + q)`` to ``e`` (``r = c_res / H``; the means ``mu`` carry
+    ``e_mu = sqrt(max E[sigma''^2]) e / 2 + q_mu``, ``e_b`` accumulates ``r e_mu``).
     """
     x = as_data(X).numpy()
     if isinstance(H, bool) or not isinstance(H, (int, np.integer)) or H < 1:
@@ -752,37 +912,83 @@ def analytic_gram(X, H: int, activation: str, kind: str = "fc", c_res: float = 0
     method = _check_method(method)
     if method == "auto":
         method = _auto_method(activation)
-    c = c_sigma(activation)
-    bound = 0.0
+    c = c_sigma(activation) if c_sigma_value is None else float(c_sigma_value)
+    if not (math.isfinite(c) and c > 0):
+        raise LandscapeError(f"c_sigma_value={c_sigma_value!r} is invalid; expected a finite number > 0 or None")
+    smooth = activations.get(activation).smooth
 
-    def dual(Kprev: np.ndarray, deriv: bool) -> np.ndarray:
-        nonlocal bound
-        M, e = dual_matrix(activation, Kprev, derivative=deriv, method=method, degree=degree)
-        bound = max(bound, e) if not math.isnan(e) else math.nan
-        return M
+    def dual(Kprev: np.ndarray, deriv: bool, e_in: tuple[float, float]) -> tuple[np.ndarray, tuple[float, float]]:
+        """``M`` and its (off-diagonal, diagonal) error bounds given those of ``Kprev``."""
+        M, q = dual_matrix(activation, Kprev, derivative=deriv, method=method, degree=degree)
+        eo, ed = e_in
+        if eo == 0.0 and ed == 0.0:
+            return M, (q, q)
+        if not smooth or not (math.isfinite(eo) and math.isfinite(ed)):
+            return M, (math.nan, math.nan)
+        l12, lii, ldd = _dual_lipschitz(activation, deriv, np.sqrt(np.maximum(np.diag(Kprev), 0.0)))
+        return M, (l12 * eo + 2 * lii * ed + q, ldd * ed + q)
 
-    def mean(Kprev: np.ndarray) -> np.ndarray:
-        return _act_mean(activation, np.maximum(np.diag(Kprev), 0.0), method)
+    def mean(Kprev: np.ndarray, e_diag: float) -> tuple[np.ndarray, float]:
+        v = np.maximum(np.diag(Kprev), 0.0)
+        mu = _act_mean(activation, v, method)
+        if closed_form(activation) is not None and method in ("auto", "closed"):
+            q = 0.0
+        elif smooth:
+            q = float(np.max(np.abs(gaussian_mean(activation, v, degree=MAX_GH_DEGREE) - mu))) if v.size else 0.0
+        else:
+            q = float(np.max(np.abs(gaussian_mean(activation, v, degree=HALF_MAX_DEGREE, split=True) - mu))) \
+                if v.size else 0.0
+        if e_diag == 0.0:
+            return mu, q
+        if not smooth or not math.isfinite(e_diag):
+            return mu, math.nan
+        z, w = gauss_hermite(GH_DEGREE_1D)
+        g2 = _derivative_np(activation, 2)(np.sqrt(np.unique(np.round(v, 12)))[:, None] * z)
+        return mu, 0.5 * math.sqrt(float(np.max((g2 * g2) @ w))) * e_diag + q
+
+    def top(e: tuple[float, float]) -> float:
+        return math.nan if any(math.isnan(v) for v in e) else max(e)
 
     layers = [x @ x.T]
     bs: list[np.ndarray] = []
+    steps: list[float] = []
+    errs: list[tuple[float, float]] = [(0.0, 0.0)]
     if kind == "fc":
         for _ in range(1, H):
-            layers.append(c * dual(layers[-1], False))
-        cov = layers[-2] if (literal and H >= 2) else layers[-1]
-        KH = c * layers[-1] * dual(cov, True)
+            M, (eo, ed) = dual(layers[-1], False, errs[-1])
+            layers.append(c * M)
+            errs.append((c * eo, c * ed))
+            steps.append(top(errs[-1]))
+        use = -2 if (literal and H >= 2) else -1
+        D, eD = dual(layers[use], True, errs[use])
+        KH = c * layers[-1] * D
+        e_H = c * (float(np.max(np.abs(D))) * top(errs[-1]) + float(np.max(np.abs(layers[-1]))) * top(eD))
     else:
         r = cr / H
-        layers.append(c * dual(layers[0], False))
-        bs.append(math.sqrt(c) * mean(layers[0]))
+        M, (eo, ed) = dual(layers[0], False, errs[0])
+        layers.append(c * M)
+        errs.append((c * eo, c * ed))
+        mu0, emu0 = mean(layers[0], 0.0)
+        bs.append(math.sqrt(c) * mu0)
+        eb = math.sqrt(c) * emu0
+        steps.append(top(errs[-1]))
         for _ in range(2, H):
-            Kp, b = layers[-1], bs[-1]
-            mu = mean(Kp)
-            layers.append(Kp + r * _resnet_cross(b, mu, literal) + r * r * dual(Kp, False))
+            Kp, b, (po, pd) = layers[-1], bs[-1], errs[-1]
+            mu, emu = mean(Kp, pd)
+            M, (mo, md) = dual(Kp, False, errs[-1])
+            layers.append(Kp + r * _resnet_cross(b, mu, literal) + r * r * M)
+            cross = r * (2 * float(np.max(np.abs(b))) * emu + 2 * float(np.max(np.abs(mu))) * eb)
+            errs.append((po + cross + r * r * mo, pd + cross + r * r * md))
             bs.append(b + r * mu)
-        cov = layers[-2] if literal else layers[-1]
-        KH = r * r * layers[-1] * dual(cov, True)
-    return AnalyticGram((KH + KH.T) / 2, layers, bs, kind, activation, int(H), cr, c, method, literal, bound)
+            eb = eb + r * emu
+            steps.append(top(errs[-1]))
+        use = -2 if literal else -1
+        D, eD = dual(layers[use], True, errs[use])
+        KH = r * r * layers[-1] * D
+        e_H = r * r * (float(np.max(np.abs(D))) * top(errs[-1]) + float(np.max(np.abs(layers[-1]))) * top(eD))
+    steps.append(e_H)
+    return AnalyticGram((KH + KH.T) / 2, layers, bs, kind, activation, int(H), cr, c, method, literal, e_H,
+                        tuple(steps))
 
 
 def _resnet_cross(b: np.ndarray, mu: np.ndarray, literal: bool) -> np.ndarray:
@@ -815,9 +1021,210 @@ def fc_layer_step(K: np.ndarray, activation: str, *, method: Method = "auto") ->
     return c_sigma(activation) * M
 
 
+#: Activations whose Gaussian moments :func:`analytic_gram_mp` evaluates in multiple precision.
+MP_ACTIVATIONS: tuple[str, ...] = ("erf", "relu", "leaky_relu", "linear", "poly2", "poly3", "exp")
+
+
+def _mp_closed_form(name: str):
+    """``(pair, deriv_pair, mean, c_sigma)`` of activation ``name`` as mpmath functions at the
+    current precision -- the closed forms of :func:`closed_form`, written for mpmath."""
+    import mpmath as mp
+
+    if name not in MP_ACTIVATIONS:
+        raise LandscapeError(f"activation {name!r} has no multiple-precision closed form; expected one of "
+                             f"{', '.join(MP_ACTIVATIONS)}")
+
+    def rho_theta(k11, k12, k22):
+        s1, s2 = mp.sqrt(k11), mp.sqrt(k22)
+        if s1 == 0 or s2 == 0:
+            return mp.mpf(0), s1, s2, mp.pi / 2
+        rho = max(min(k12 / (s1 * s2), mp.mpf(1)), mp.mpf(-1))
+        return rho, s1, s2, mp.acos(rho)
+
+    def relu_pair(k11, k12, k22):
+        rho, s1, s2, t = rho_theta(k11, k12, k22)
+        return s1 * s2 * (mp.sqrt(max(1 - rho * rho, 0)) + (mp.pi - t) * rho) / (2 * mp.pi)
+
+    def relu_dpair(k11, k12, k22):
+        _, s1, s2, t = rho_theta(k11, k12, k22)
+        return (mp.pi - t) / (2 * mp.pi) if (s1 > 0 and s2 > 0) else mp.mpf(0)
+
+    if name == "erf":
+        pair = lambda a, b, c: 2 / mp.pi * mp.asin(2 * b / mp.sqrt((1 + 2 * a) * (1 + 2 * c)))
+        dpair = lambda a, b, c: 4 / mp.pi / mp.sqrt((1 + 2 * a) * (1 + 2 * c) - 4 * b * b)
+        mean = lambda k: mp.mpf(0)
+    elif name == "relu":
+        pair, dpair, mean = relu_pair, relu_dpair, (lambda k: mp.sqrt(k / (2 * mp.pi)))
+    elif name == "leaky_relu":
+        al = mp.mpf(_leaky_slope())
+        pair = lambda a, b, c: al * al * b + al * (1 - al) * b + (1 - al) ** 2 * relu_pair(a, b, c)
+
+        def dpair(a, b, c):
+            pu = mp.mpf(1) / 2 if a > 0 else mp.mpf(0)
+            pv = mp.mpf(1) / 2 if c > 0 else mp.mpf(0)
+            return al * al + al * (1 - al) * (pu + pv) + (1 - al) ** 2 * relu_dpair(a, b, c)
+
+        mean = lambda k: (1 - al) * mp.sqrt(k / (2 * mp.pi))
+    elif name == "linear":
+        pair, dpair, mean = (lambda a, b, c: b), (lambda a, b, c: mp.mpf(1)), (lambda k: mp.mpf(0))
+    elif name == "poly2":
+        pair, dpair, mean = (lambda a, b, c: a * c + 2 * b * b), (lambda a, b, c: 4 * b), (lambda k: k)
+    elif name == "poly3":
+        pair = lambda a, b, c: 9 * a * c * b + 6 * b ** 3
+        dpair = lambda a, b, c: 9 * (a * c + 2 * b * b)
+        mean = lambda k: mp.mpf(0)
+    else:  # exp
+        pair = dpair = lambda a, b, c: mp.exp((a + c) / 2 + b)
+        mean = lambda k: mp.exp(k / 2)
+    return pair, dpair, mean, 1 / pair(mp.mpf(1), mp.mpf(1), mp.mpf(1))
+
+
+def analytic_gram_mp(X, H: int, activation: str, kind: str = "fc", c_res: float = 0.5, *, dps: int = 50,
+                     literal: bool = False, unit_norm: bool = False):
+    """``K^(H)`` of Definition 5.1 / 6.1 in multiple precision (``mpmath`` at ``dps`` digits)
+    from the exact float64 inputs ``X``, for the activations with closed-form Gaussian
+    moments (:data:`MP_ACTIVATIONS`: erf, relu, leaky relu, linear, z^2, z^3, exp) --
+    the same recursion as :func:`analytic_gram` with every expectation exact, so the only
+    error is the working precision (no quadrature).  ``unit_norm=True`` normalises every row
+    to length 1 at the working precision first (float64 unit vectors are unit only to
+    ~1e-16).  Returns an ``mpmath.matrix``.
+    Used to decide eigenvalues that float64 cannot (e.g. ``lambda_min ~ 1e-19``).
+    """
+    import mpmath as mp
+
+    x = as_data(X).numpy()
+    if isinstance(H, bool) or not isinstance(H, (int, np.integer)) or H < 1:
+        raise LandscapeError(f"depth H={H!r} is invalid; expected an integer >= 1")
+    if kind not in ("fc", "resnet") or (kind == "resnet" and H < 2):
+        raise LandscapeError(f"network kind {kind!r} with H={H} is invalid; expected fc (H >= 1) or resnet (H >= 2)")
+    n = x.shape[0]
+    with mp.workdps(int(dps)):
+        pair, dpair, mean, c = _mp_closed_form(activation)
+        rows = [[mp.mpf(float(v)) for v in r] for r in x]
+        if unit_norm:
+            rows = [[v / mp.sqrt(mp.fsum(u * u for u in r)) for v in r] if any(r) else r for r in rows]
+        K0 = [[mp.fsum(a * b for a, b in zip(rows[i], rows[j])) for j in range(n)] for i in range(n)]
+
+        def dual(K, f):
+            return [[f(K[i][i], K[i][j], K[j][j]) for j in range(n)] for i in range(n)]
+
+        layers = [K0]
+        if kind == "fc":
+            for _ in range(1, H):
+                M = dual(layers[-1], pair)
+                layers.append([[c * v for v in r] for r in M])
+            cov = layers[-2] if (literal and H >= 2) else layers[-1]
+            D = dual(cov, dpair)
+            KH = [[c * layers[-1][i][j] * D[i][j] for j in range(n)] for i in range(n)]
+        else:
+            r = mp.mpf(float(c_res)) / H
+            layers.append([[c * v for v in row] for row in dual(K0, pair)])
+            b = [mp.sqrt(c) * mean(K0[i][i]) for i in range(n)]
+            for _ in range(2, H):
+                Kp = layers[-1]
+                mu = [mean(Kp[i][i]) for i in range(n)]
+                M = dual(Kp, pair)
+                cross = [[(b[i] * mu[i] + b[j] * mu[j]) if literal else (b[i] * mu[j] + mu[i] * b[j]) for j in range(n)]
+                         for i in range(n)]
+                layers.append([[Kp[i][j] + r * cross[i][j] + r * r * M[i][j] for j in range(n)] for i in range(n)])
+                b = [b[i] + r * mu[i] for i in range(n)]
+            cov = layers[-2] if literal else layers[-1]
+            D = dual(cov, dpair)
+            KH = [[r * r * layers[-1][i][j] * D[i][j] for j in range(n)] for i in range(n)]
+        return mp.matrix([[(KH[i][j] + KH[j][i]) / 2 for j in range(n)] for i in range(n)])
+
+
+def mp_eigenvalues(K, dps: int) -> list:
+    """Eigenvalues (ascending, mpf) of a symmetric ``mpmath.matrix`` at ``dps`` digits."""
+    import mpmath as mp
+
+    with mp.workdps(int(dps)):
+        ev = mp.eigsy(K, eigvals_only=True)
+        return sorted(ev[i] for i in range(len(ev)))
+
+
+def polynomial_kernel_degrees(activation: str, H: int, kind: str = "fc", c_res: float = 0.5, *,
+                              literal: bool = False) -> list[int]:
+    """For ``sigma(z) = z^p`` (``linear``, ``poly2``, ``poly3``) and *exactly* unit-norm data,
+    ``K^(H)_ij = P(x_i . x_j)`` for one polynomial ``P`` (every diagonal entry of every layer is
+    the same positive number, so the recursion of Definition 5.1 / 6.1 acts on ``t = x_i . x_j``
+    alone).  Returns the exponents ``k`` with a non-zero coefficient in ``P``.
+
+    The moments are ``E[uv] = k12``, ``E[u^2 v^2] = k11 k22 + 2 k12^2``, ``E[u^3 v^3] =
+    9 k11 k22 k12 + 6 k12^3`` (and ``1``, ``4 k12``, ``9 (k11 k22 + 2 k12^2)`` for the
+    derivatives); with positive diagonals, ``c_sigma > 0``, ``c_res / H > 0`` and the ResNet
+    means ``E[u^2] = k11 >= 0``, every polynomial met has non-negative coefficients, so no
+    coefficient cancels and the support follows exactly from exponent arithmetic (sums,
+    products = sumsets): computed on boolean exponent vectors (degree up to ``p^H``).
+    ``c_res`` and ``literal`` do not change the support (kept for symmetry with
+    :func:`analytic_gram`).
+
+    Consequence (used by ``du.kernel.*.polynomial`` / ``.linear``): the matrix
+    ``[(x_i . x_j)^k]`` is the Gram matrix of the symmetric tensors ``x_i^(x)k``, so
+    ``rank K^(H) <= sum_{k in P} C(d + k - 1, k)`` -- e.g. ``d`` for the linear activation
+    (``P(t) = t``), not ``d + 1``.
+    """
+    act = activations.get(activation)
+    if act.polynomial_degree is None or activation not in ("linear", "poly2", "poly3"):
+        raise LandscapeError(f"activation {activation!r} is not one of linear, poly2, poly3")
+    if isinstance(H, bool) or not isinstance(H, (int, np.integer)) or H < 1 or kind not in ("fc", "resnet") \
+            or (kind == "resnet" and H < 2):
+        raise LandscapeError(f"network kind {kind!r} with H={H!r} is invalid; expected fc (H >= 1) or resnet (H >= 2)")
+    return list(_poly_support(activation, int(H), kind, bool(literal)))
+
+
+@lru_cache(maxsize=None)
+def _poly_support(activation: str, H: int, kind: str, literal: bool) -> tuple[int, ...]:
+    def one() -> np.ndarray:
+        return np.array([True])
+
+    def t() -> np.ndarray:
+        return np.array([False, True])
+
+    def add(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        out = np.zeros(max(a.size, b.size), dtype=bool)
+        out[: a.size] |= a
+        out[: b.size] |= b
+        return out
+
+    def mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.convolve(a.astype(np.int64), b.astype(np.int64)) > 0
+
+    def pair(P: np.ndarray) -> np.ndarray:  # E[s(u) s(v)] with k12 = P (constant positive diagonals)
+        if activation == "linear":
+            return P
+        if activation == "poly2":
+            return add(one(), mul(P, P))
+        return add(P, mul(P, mul(P, P)))
+
+    def dpair(P: np.ndarray) -> np.ndarray:
+        if activation == "linear":
+            return one()
+        if activation == "poly2":
+            return P
+        return add(one(), mul(P, P))
+
+    layers = [t()]
+    if kind == "fc":
+        for _ in range(1, H):
+            layers.append(pair(layers[-1]))
+        cov = layers[-2] if (literal and H >= 2) else layers[-1]
+    else:
+        layers.append(pair(t()))
+        for _ in range(2, H):
+            P = layers[-1]
+            cross = one() if activation == "poly2" else np.array([False])  # 2 r b mu, mu = E[u^2] > 0 for z^2 only
+            layers.append(add(add(P, cross), pair(P)))
+        cov = layers[-2] if literal else layers[-1]
+    KH = mul(layers[-1], dpair(cov))
+    return tuple(int(k) for k in np.nonzero(KH)[0])
+
+
 def analytic_gram_for(arch: DuArchitecture, X, **kw) -> AnalyticGram:
-    """:func:`analytic_gram` for the depth, activation, kind and ``c_res`` of ``arch``."""
-    return analytic_gram(X, arch.H, arch.activation, arch.kind, arch.c_res, **kw)
+    """:func:`analytic_gram` for the depth, activation, kind, ``c_res`` and
+    ``c_sigma_override`` of ``arch``."""
+    return analytic_gram(X, arch.H, arch.activation, arch.kind, arch.c_res, c_sigma_value=arch.c_sigma_override,
+                         **kw)
 
 
 # ======================================================================================
@@ -893,11 +1300,12 @@ class TrainHistory:
     """Record of :func:`train_gd`.
 
     ``loss[k] = L(theta(k))`` (eq. (1)) for ``k = 0..steps_done``; ``residual[k] = y - u(k)``;
-    ``dist[k, h-1] = ||W^(h)(k) - W^(h)(0)||_F / sqrt(m)`` (eq. (6)); ``dist_a[k] =
-    ||a(k) - a(0)||_2``; ``gram_steps`` the iterations at which ``grams`` (``G^(H)(k)``,
-    section 4) were recorded; ``params`` the last parameters recorded; ``diverged`` True
-    if the loss became non-finite or exceeded ``DIVERGENCE_FACTOR * L(0)`` (the run stops
-    there and the arrays end at the last finite iterate).
+    ``dist[j, h-1] = ||W^(h)(k) - W^(h)(0)||_F / sqrt(m)`` (eq. (6)) at ``k = dist_steps[j]``;
+    ``dist_a[j] = ||a(k) - a(0)||_2`` at the same steps; ``gram_steps`` the iterations at
+    which ``grams`` (``G^(H)(k)``, section 4) were recorded; ``params`` the last finite
+    iterate; ``diverged`` True if the loss became non-finite or exceeded
+    ``DIVERGENCE_FACTOR * L(0)`` (the run stops there and the arrays end at the last finite
+    iterate, whose parameters are restored from the in-place update up to rounding).
     """
 
     eta: float
@@ -910,6 +1318,7 @@ class TrainHistory:
     params: DuParams
     diverged: bool = False
     steps_done: int = 0
+    dist_steps: list[int] = field(default_factory=list)
     extra: dict = field(default_factory=dict)
 
     def rates(self) -> np.ndarray:
@@ -918,15 +1327,23 @@ class TrainHistory:
             return self.loss[1:] / self.loss[:-1]
 
 
+def _check_stride(name: str, v) -> None:
+    if v is not None and (isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1):
+        raise LandscapeError(f"{name}={v!r} is invalid; expected an integer >= 1 or None")
+
+
 def train_gd(arch: DuArchitecture, params: DuParams, X, y, *, eta: float, steps: int,
-             gram_every: int | None = 1) -> TrainHistory:
+             gram_every: int | None = 1, dist_every: int | None = 1, train_a: bool = True) -> TrainHistory:
     """Full-batch gradient descent with fixed step ``eta`` on eq. (1), all of
-    ``W^(1..H)`` and ``a`` updated simultaneously (section 3.3).
+    ``W^(1..H)`` (and ``a`` unless ``train_a=False``) updated simultaneously (section 3.3).
 
     Gradients by back-propagation (:meth:`DuArchitecture.backward`):
-    ``dL/dW^(h) = sum_i (u_i - y_i) delta_i^(h) (x_i^(h-1))^T``, ``dL/da = sum_i (u_i - y_i) x_i^(H)``.
-    ``G^(H)(k)`` is recorded every ``gram_every`` iterations and at the last one
-    (``None``: only at ``k = 0`` and the last).  ``params`` is not modified.
+    ``dL/dW^(h) = sum_i (u_i - y_i) delta_i^(h) (x_i^(h-1))^T``, ``dL/da = sum_i (u_i - y_i) x_i^(H)``;
+    each ``W^(h)`` is updated in place by one rank-``n`` BLAS update (``addmm_``: one pass
+    over the ``m x m`` matrix).  ``G^(H)(k)`` is recorded every ``gram_every`` iterations,
+    the distances of eq. (6) every ``dist_every`` (both also at ``k = 0`` and the last
+    iterate; ``None``: only there).  ``train_a=False`` freezes the output layer (Golikov's
+    two-layer analysis: ``a_r in {-1, 1}`` fixed, eq. (10)).  ``params`` is not modified.
     """
     try:
         eta = float(eta)
@@ -936,47 +1353,61 @@ def train_gd(arch: DuArchitecture, params: DuParams, X, y, *, eta: float, steps:
         raise LandscapeError(f"step size eta={eta!r} is invalid; expected a finite number > 0")
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
         raise LandscapeError(f"steps={steps!r} is invalid; expected an integer >= 0")
-    if gram_every is not None and (isinstance(gram_every, bool) or not isinstance(gram_every, (int, np.integer))
-                                   or gram_every < 1):
-        raise LandscapeError(f"gram_every={gram_every!r} is invalid; expected an integer >= 1 or None")
+    _check_stride("gram_every", gram_every)
+    _check_stride("dist_every", dist_every)
     x = as_data(X, d=arch.d)
     yt = as_labels(y, x.shape[0])
     p0 = arch.check_params(params).clone()
     W = [w.clone() for w in p0.W]
     a = p0.a.clone()
     sqm = math.sqrt(arch.m)
-    losses, residuals, dists, dist_a, gsteps, grams = [], [], [], [], [], []
+    losses, residuals, dists, dist_a, dsteps, gsteps, grams = [], [], [], [], [], [], []
     diverged = False
-    last = p0
+    last_update: list | None = None  # (rank-n factors per layer, a-gradient) of the last step, to undo it
     k = 0
     while True:
         cur = DuParams(tuple(W), a)
-        fwd = arch.forward(cur, x)
+        fwd = arch.forward_unchecked(cur, x)
         r = fwd.u - yt
         L = 0.5 * float(r @ r)
         if not math.isfinite(L) or (losses and L > DIVERGENCE_FACTOR * max(losses[0], 1e-300)):
             diverged = True
+            if last_update is not None:  # restore the last finite iterate
+                for w, (Dr, A) in zip(W, last_update[0]):
+                    w.addmm_(Dr.T, A, alpha=eta)
+                if last_update[1] is not None:
+                    a.add_(last_update[1], alpha=eta)
             break
-        last = cur
         losses.append(L)
         residuals.append((-r).numpy().copy())
-        dists.append([float((w - w0).norm()) / sqm for w, w0 in zip(W, p0.W)])
-        dist_a.append(float((a - p0.a).norm()))
+        final = k == steps
+        if (dist_every is not None and k % dist_every == 0) or k == 0 or final:
+            dsteps.append(k)
+            dists.append([float((w - w0).norm()) / sqm for w, w0 in zip(W, p0.W)])
+            dist_a.append(float((a - p0.a).norm()))
         deltas = arch.backward(cur, fwd)
-        if (gram_every is not None and k % gram_every == 0) or k == 0 or k == steps:
+        if (gram_every is not None and k % gram_every == 0) or k == 0 or final:
             D, A = deltas[-1], fwd.layers[-2]
             gsteps.append(k)
             grams.append(((D @ D.T) * (A @ A.T)).numpy())
-        if k == steps:
+        if final:
             break
-        gW = [(D * r[:, None]).T @ A for D, A in zip(deltas, fwd.layers[:-1])]
-        ga = fwd.layers[-1].T @ r
-        W = [w - eta * g for w, g in zip(W, gW)]
-        a = a - eta * ga
+        factors = [(D * r[:, None], A) for D, A in zip(deltas, fwd.layers[:-1])]
+        ga = fwd.layers[-1].T @ r if train_a else None
+        for w, (Dr, A) in zip(W, factors):
+            w.addmm_(Dr.T, A, alpha=-eta)
+        if ga is not None:
+            a.add_(ga, alpha=-eta)
+        last_update = [factors, ga]
         k += 1
+    if diverged and dsteps and dsteps[-1] != len(losses) - 1:  # distances at the last finite iterate
+        dsteps.append(len(losses) - 1)
+        dists.append([float((w - w0).norm()) / sqm for w, w0 in zip(W, p0.W)])
+        dist_a.append(float((a - p0.a).norm()))
     done = len(losses) - 1
     return TrainHistory(eta, np.array(losses), np.array(residuals), np.array(dists).reshape(-1, arch.H),
-                        np.array(dist_a), gsteps, grams, last.clone(), diverged, max(done, 0))
+                        np.array(dist_a), gsteps, grams, DuParams(tuple(W), a).clone(), diverged, max(done, 0),
+                        dsteps)
 
 
 def rate_bound(loss0: float, eta: float, lambda_min: float, steps: int) -> np.ndarray:

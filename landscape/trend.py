@@ -46,3 +46,121 @@ def fit(xs: list[float], ys: list[float], *, loglog: bool = True, logy: bool = F
     t = stats.t.ppf(0.975, len(x) - 2)
     half = t * r.stderr if math.isfinite(r.stderr) else math.inf
     return Slope(float(r.slope), float(r.slope - half), float(r.slope + half), float(r.intercept), len(x))
+
+
+@dataclass(frozen=True)
+class TrendDecision:
+    """A decision read off a fitted slope: ``status`` holds / fails / band, ``margin`` (in
+    slope units: how far the deciding end of the 95% interval is from the threshold it
+    cleared; 0 in the band) and a one-line ``note`` saying which rule decided."""
+
+    status: str
+    margin: float
+    note: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def decay_at_least(sl: Slope, rate: float = -0.5, *, tail: Slope | None = None) -> TrendDecision:
+    """The error should decay at least like ``size^rate`` (an *asymptotic upper* bound, as in
+    Du et al.'s concentration lemmas: constants unknown, corrections to scaling allowed at
+    small sizes).  ``tail`` is the fit on the largest sizes alone (closest to the asymptotic
+    regime).
+
+    * refuted only if it decays significantly slower: the 95% interval lies entirely above
+      ``rate`` (which includes 'does not decay at all') *and*, when ``tail`` is given, so does
+      the tail's (a slowdown confined to small sizes is pre-asymptotic, not a contradiction);
+    * supported if the interval lies below 0 (it decays) and reaches ``rate`` or below -- or,
+      failing that, the tail's interval does (below 0 and reaching ``rate``: the largest sizes
+      are consistent with the bound's rate; a faster decay is never held against it);
+    * otherwise too wide to tell.
+    """
+    tail_ok = tail is not None and tail.high < 0 and tail.low <= rate
+    if sl.low > rate and not (tail is not None and tail.low <= rate):
+        return TrendDecision("fails", sl.low - rate if tail is None else min(sl.low, tail.low) - rate,
+                             f"slope {sl.slope:.3f} [{sl.low:.3f}, {sl.high:.3f}] is entirely above {rate}"
+                             + ("" if tail is None else f", on the largest sizes too ([{tail.low:.3f}, {tail.high:.3f}])")
+                             + f": decays significantly slower than size^{rate}")
+    if sl.high < 0 and sl.low <= rate:
+        return TrendDecision("holds", min(-sl.high, rate - sl.low),
+                             f"slope {sl.slope:.3f} [{sl.low:.3f}, {sl.high:.3f}]: decays, consistent with "
+                             f"size^{rate} or faster")
+    if sl.high < 0 and tail_ok:
+        return TrendDecision("holds", min(-sl.high, -tail.high, rate - tail.low),
+                             f"slope {sl.slope:.3f} [{sl.low:.3f}, {sl.high:.3f}] decays; on the largest sizes "
+                             f"{tail.slope:.3f} [{tail.low:.3f}, {tail.high:.3f}], consistent with size^{rate} or faster "
+                             "(the flatter full range is pre-asymptotic)")
+    return TrendDecision("band", 0.0, f"slope {sl.slope:.3f} [{sl.low:.3f}, {sl.high:.3f}]"
+                                      + ("" if tail is None else f", largest sizes [{tail.low:.3f}, {tail.high:.3f}]")
+                                      + ": too wide to tell")
+
+
+def fit_tail(xs: list[float], ys: list[float], *, sizes: int = 3) -> Slope | None:
+    """:func:`fit` on the ``sizes`` largest distinct sizes only (None if there are fewer than 2)."""
+    top = sorted(set(xs))[-sizes:]
+    if len(top) < 2:
+        return None
+    pts = [(x, y) for x, y in zip(xs, ys) if x in top]
+    return fit([p[0] for p in pts], [p[1] for p in pts])
+
+
+def grows_at_most(sl: Slope, rate: float, *, max_width: float = 1.0) -> TrendDecision:
+    """The quantity should grow no faster than ``size^rate`` (an *upper* bound): refuted if
+    the 95% interval lies entirely above ``rate``; supported if the interval reaches
+    ``rate`` or below (a slower growth is never held against the bound) and is at most
+    ``max_width`` wide (precise enough to tell ``n`` from ``n^2``); otherwise too wide to tell."""
+    if sl.low > rate:
+        return TrendDecision("fails", sl.low - rate, f"slope {sl.slope:.3f} [{sl.low:.3f}, {sl.high:.3f}] is "
+                                                     f"entirely above {rate:.3f}: grows faster than the bound")
+    if sl.high - sl.low <= max_width:
+        return TrendDecision("holds", rate - sl.low, f"slope {sl.slope:.3f} [{sl.low:.3f}, {sl.high:.3f}] reaches "
+                                                     f"{rate:.3f} or below: consistent with the bound")
+    return TrendDecision("band", 0.0, f"slope {sl.slope:.3f} [{sl.low:.3f}, {sl.high:.3f}] wider than {max_width}: "
+                                      "too wide to tell")
+
+
+def shrinks(sl: Slope) -> TrendDecision:
+    """'Shrinks as the size grows': supported if the 95% interval is below 0, refuted if it
+    is at or above 0 (no decrease), otherwise undecided."""
+    if sl.high < 0:
+        return TrendDecision("holds", -sl.high, f"slope {sl.slope:.3f} [{sl.low:.3f}, {sl.high:.3f}] < 0: shrinks")
+    if sl.low >= 0:
+        return TrendDecision("fails", sl.low, f"slope {sl.slope:.3f} [{sl.low:.3f}, {sl.high:.3f}] >= 0: does not "
+                                              "shrink")
+    return TrendDecision("band", 0.0, f"slope {sl.slope:.3f} [{sl.low:.3f}, {sl.high:.3f}] contains 0")
+
+
+def against_reference(sl: Slope, reference: float) -> dict:
+    """Where the slope's 95% interval lies relative to a reference slope (reported, not decided)."""
+    return {"reference": reference, "interval_contains_reference": sl.contains(reference),
+            "interval_below_reference": sl.high < reference, "interval_above_reference": sl.low > reference}
+
+
+def loglog_reference_slope(xs: list[float], fn) -> float:
+    """Least-squares log-log slope of ``fn(x)`` over the sizes ``xs`` (e.g. ``n sqrt(log n)``)."""
+    x = np.log10(np.asarray(sorted(set(xs)), dtype=float))
+    y = np.log10([float(fn(v)) for v in sorted(set(xs))])
+    return float(np.polyfit(x, y, 1)[0])
+
+
+def width_trend(bad_fraction: dict[int, float], *, top_clean: bool) -> TrendDecision:
+    """Decide a 'for m large enough' bound from runs over widths ``m`` far below the theorem's.
+
+    ``bad_fraction[m]``: fraction of runs at width ``m`` that violated the bound at some
+    step (clear of the tolerance band); ``top_clean``: every run at the largest width
+    stayed within the bound at every step with no step in the band.  Supported if
+    ``top_clean``; refuted if at the largest width at least half the runs violate it *and*
+    no smaller fraction than at the smallest width does (the violations do not recede as
+    m grows: the trend contradicts 'for m large enough'); otherwise undecided.
+    """
+    ms = sorted(bad_fraction)
+    top, low = bad_fraction[ms[-1]], bad_fraction[ms[0]]
+    if top_clean:
+        return TrendDecision("holds", math.inf, f"every run at m = {ms[-1]} within the bound at every step")
+    if top >= 0.5 and top >= low:
+        return TrendDecision("fails", top - 0.5,
+                             f"{top:.0%} of the runs at m = {ms[-1]} violate the bound (vs {low:.0%} at m = {ms[0]}): "
+                             "the violations do not recede as m grows")
+    return TrendDecision("band", 0.0, f"{top:.0%} of the runs at m = {ms[-1]} violate the bound or have a step in the "
+                                      f"tolerance band ({low:.0%} at m = {ms[0]})")

@@ -70,12 +70,13 @@ def test_h_inf_monte_carlo_and_jacobian_gram():
     rng = np.random.default_rng(1)
     x = g.unit_rows(rng, 4, 3)
     w = rng.normal(size=(200_000, 3))
-    assert np.max(np.abs(g.gram_eq12(x, w) - g.h_inf(x))) < 5e-3
+    assert np.max(np.abs(g.two_layer_gram(x, w) - g.h_inf(x))) < 5e-3
     m = 32
     w, a = g.init_two_layer(3, m, 3)
     jac = torch.func.jacrev(lambda v: torch.relu(torch.as_tensor(x) @ v.T) @ torch.as_tensor(a) / math.sqrt(m))(
         torch.as_tensor(w)).reshape(4, -1).numpy()
-    assert np.allclose(jac @ jac.T, g.gram_eq12(x, w), atol=1e-13)
+    assert np.allclose(jac @ jac.T, g.two_layer_gram(x, w, a), atol=1e-13)
+    assert np.allclose(g.eq12_printed(x, w), g.two_layer_gram(x, w), atol=1e-13)
 
 
 @pytest.mark.parametrize("d", [2, 3, 4])

@@ -62,6 +62,7 @@ __all__ = [
     "activation_derivative",
     "as_data",
     "as_labels",
+    "separated_sphere_data",
     "sphere_data",
 ]
 
@@ -116,6 +117,32 @@ def sphere_data(n: int, d: int, seed: int) -> torch.Tensor:
     return x / x.norm(dim=1, keepdim=True)
 
 
+def separated_sphere_data(n: int, d: int, seed: int, *, max_cos: float = 0.9, tries: int = 2000) -> torch.Tensor:
+    """``n`` unit-norm rows with ``|x_i . x_j| <= max_cos`` for ``i != j`` (well separated: no
+    two points nearly parallel), by sequential rejection from uniform draws on the sphere
+    (seeded).  Raises :class:`LandscapeError` if ``tries`` candidates per point do not
+    suffice (e.g. 12 points in R^2 with ``max_cos = 0.9``)."""
+    if not _is_int(n) or n < 1:
+        raise LandscapeError(f"number of points n={n!r} is invalid; expected an integer >= 1")
+    if not _is_int(d) or d < 1:
+        raise LandscapeError(f"dimension d={d!r} is invalid; expected an integer >= 1")
+    if not (0.0 <= float(max_cos) < 1.0):
+        raise LandscapeError(f"max_cos={max_cos!r} is invalid; expected 0 <= max_cos < 1")
+    g = torch.Generator().manual_seed(int(seed))
+    rows: list[torch.Tensor] = []
+    for _ in range(int(n)):
+        for _t in range(int(tries)):
+            v = torch.randn(int(d), generator=g, dtype=torch.float64)
+            v = v / v.norm()
+            if all(abs(float(v @ r)) <= max_cos for r in rows):
+                rows.append(v)
+                break
+        else:
+            raise LandscapeError(f"could not place {n} points in R^{d} with |cos| <= {max_cos} "
+                                 f"({tries} candidates per point); expected fewer points or a looser max_cos")
+    return torch.stack(rows)
+
+
 @dataclass(frozen=True)
 class DuParams:
     """Parameters ``theta = (W^(1), ..., W^(H), a)`` of eq. (2)/(3), float64 tensors."""
@@ -158,6 +185,13 @@ class DuArchitecture:
     ``c_res`` is used only by the ResNet; the paper requires ``0 < c_res < 1``
     (:attr:`in_paper_regime`), any finite ``c_res > 0`` is accepted so that claims can
     probe outside that range.
+
+    ``c_sigma_override`` replaces ``c_sigma = 1 / E[sigma(z)^2]`` in the layer scale
+    ``sqrt(c_sigma / m)`` (default ``None``: the paper's value).  With ``H = 1``,
+    ``activation="relu"`` and ``c_sigma_override=1.0`` the network is the two-layer net
+    ``f = (1/sqrt m) sum_r a_r relu(w_r.x)`` of Du, Zhai, Poczos, Singh (2018b) -- eq. (9)
+    of Golikov's essay (``../shared/papers/003_6b1d70a06ebc74fd.txt``) -- whose
+    ``G^(1)`` is the ``H(t)`` of the essay's eq. (12) (with ``relu'(0) = 0``).
     """
 
     d: int
@@ -166,6 +200,7 @@ class DuArchitecture:
     activation: str = "softplus"
     kind: str = "fc"
     c_res: float = 0.5
+    c_sigma_override: float | None = None
     _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
@@ -188,18 +223,32 @@ class DuArchitecture:
         object.__setattr__(self, "m", int(self.m))
         object.__setattr__(self, "H", int(self.H))
         object.__setattr__(self, "c_res", c)
+        if self.c_sigma_override is not None:
+            try:
+                co = float(self.c_sigma_override)
+            except (TypeError, ValueError):
+                raise LandscapeError(f"c_sigma_override={self.c_sigma_override!r} is invalid; expected a finite "
+                                     "number > 0 or None") from None
+            if not (math.isfinite(co) and co > 0):
+                raise LandscapeError(f"c_sigma_override={self.c_sigma_override!r} is invalid; expected a finite "
+                                     "number > 0 or None")
+            object.__setattr__(self, "c_sigma_override", co)
 
     def as_dict(self) -> dict:
-        """The architecture as plain JSON-able fields (no cache)."""
-        return {"d": self.d, "m": self.m, "H": self.H, "activation": self.activation, "kind": self.kind,
-                "c_res": self.c_res}
+        """The architecture as plain JSON-able fields (no cache; ``c_sigma_override`` only if set)."""
+        out = {"d": self.d, "m": self.m, "H": self.H, "activation": self.activation, "kind": self.kind,
+               "c_res": self.c_res}
+        if self.c_sigma_override is not None:
+            out["c_sigma_override"] = self.c_sigma_override
+        return out
 
     @classmethod
     def from_dict(cls, d: dict) -> "DuArchitecture":
-        """Inverse of :meth:`as_dict` (missing ``activation`` / ``kind`` / ``c_res`` take defaults)."""
+        """Inverse of :meth:`as_dict` (missing ``activation`` / ``kind`` / ``c_res`` /
+        ``c_sigma_override`` take defaults)."""
         try:
             return cls(d["d"], d["m"], d["H"], d.get("activation", "softplus"), d.get("kind", "fc"),
-                       d.get("c_res", 0.5))
+                       d.get("c_res", 0.5), d.get("c_sigma_override"))
         except KeyError as e:
             raise LandscapeError(f"architecture is missing the field {e.args[0]!r}") from None
 
@@ -211,7 +260,10 @@ class DuArchitecture:
 
     @property
     def c_sigma(self) -> float:
-        """``c_sigma = 1 / E[sigma(z)^2]`` (below eq. (2)), from :func:`landscape.kernels.c_sigma`."""
+        """``c_sigma = 1 / E[sigma(z)^2]`` (below eq. (2)), from :func:`landscape.kernels.c_sigma`
+        (or ``c_sigma_override`` when set)."""
+        if self.c_sigma_override is not None:
+            return self.c_sigma_override
         if "c_sigma" not in self._cache:
             from ..kernels import c_sigma  # lazy: kernels imports this module
 
@@ -254,6 +306,13 @@ class DuArchitecture:
         g = torch.Generator().manual_seed(int(seed))
         ts = [torch.randn(*s, generator=g, dtype=torch.float64) for s in self.shapes()]
         return DuParams(tuple(ts[:-1]), ts[-1])
+
+    def params_from(self, W: list | tuple, a) -> DuParams:
+        """Parameters from given arrays (``W^(1..H)`` and ``a``; numpy or torch), as float64
+        tensors, validated -- e.g. Golikov's fixed ``a_r in {-1, 1}``."""
+        ts = [torch.as_tensor(np.asarray(t, dtype=np.float64) if not torch.is_tensor(t) else t,
+                              dtype=torch.float64).clone() for t in (*W, a)]
+        return self.check_params(DuParams(tuple(ts[:-1]), ts[-1]))
 
     def check_params(self, params: DuParams) -> DuParams:
         """Validate shapes and finiteness of ``params``; returns them."""
