@@ -1194,8 +1194,12 @@ def _linear_fixture_outcome(fx: _fixtures.Fixture, rng: np.random.Generator) -> 
                                 fx.id, {"fixture": fx.id, "source": fx.source, "kind": fx.kind})
 
 
+#: The hypotheses of the deep-linear claim a fixture must meet (cross-examination, :func:`landscape.fixtures.select`).
+LINEAR_REQUIRES = {"activation": "linear", "bias": False, "loss": "squared"}
+
+
 def _linear_fixtures() -> list[_fixtures.Fixture]:
-    return _fixtures.matching(lambda f: f.spec.activation == "linear" and not f.spec.bias and f.loss == "squared")
+    return _fixtures.select(LINEAR_REQUIRES).matched
 
 
 @claim(
@@ -1227,7 +1231,8 @@ def check_linear(ctx: Context) -> Result:
                  notes=([f"{rebal} run(s) drifted along the rescaling symmetry (one W_k -> 0, another -> infinity), where "
                          "the curvature scale makes the point look stationary at a loss above L*; rebalancing the "
                          "factors (same product, same loss) and re-optimising reached L*."] if rebal else []),
-                 statistics={"reached": reached, "runs_rebalanced": rebal, "fixtures": [{k: o.stats.get(k) for k in
+                 statistics={"reached": reached, "runs_rebalanced": rebal,
+                             "fixture_selection": _fixtures.select(LINEAR_REQUIRES).summary(), "fixtures": [{k: o.stats.get(k) for k in
                                                                ("fixture", "loss", "optimum", "certificate", "reason")}
                                                               for o in fx_outs]},
                  tried=(f"{res.examples} L-BFGS runs (strong Wolfe, <= 3000 iterations, <= 10 Newton steps; if not at the optimum, "
@@ -1578,9 +1583,13 @@ def _nh_examples(draw):
     return spec.as_dict(), x, y, draw(seeds()), draw(st.sampled_from(["fan_in", "unit"]))
 
 
+#: The hypotheses of Corollary 3.9 a fixture must meet (cross-examination, :func:`landscape.fixtures.select`): eq. (8)'s
+#: sigmoid net without bias, the squared loss, a hidden layer at least as wide as the data, and a stationary point.
+NH_REQUIRES = {"activation": "sigmoid", "bias": False, "loss": "squared", "wide_layer": True, "stationary": True}
+
+
 def _nh_fixtures() -> list[_fixtures.Fixture]:
-    return _fixtures.matching(lambda f: f.spec.activation == "sigmoid" and not f.spec.bias and f.loss == "squared"
-                              and max(f.spec.widths) >= f.n_samples)
+    return _fixtures.select(NH_REQUIRES).matched
 
 
 @claim(
@@ -1641,6 +1650,7 @@ def check_nguyen_hein(ctx: Context) -> Result:
                                              "rank_F_1": sorted({c["rank_F_k"] for o in sym_outs
                                                                  for c in o.stats.get("conditions", []) if c["k"] == 1})},
                           "positive_loss_points_by_failed_condition": pos_fail,
+                          "fixture_selection": _fixtures.select(NH_REQUIRES).summary(),
                           "fixtures": [{"fixture": o.stats["fixture"], "status": o.status, "loss": o.stats["loss"],
                                         "why_out": o.stats.get("why_out"), "conditions": o.stats["conditions"]}
                                        for o in fx_outs],

@@ -1159,9 +1159,14 @@ def split_fixtures() -> list[_fixtures.Fixture]:
     return out
 
 
+#: The hypotheses of Lemma 1 a fixture must meet to be examined (cross-examination, :func:`landscape.fixtures.select`):
+#: a two-layer network on data in U^K (K <= 2, the grids of :mod:`landscape.fourier`), the squared loss, stationary.
+LEMMA1_REQUIRES = {"depth": 1, "d_out": 1, "d0": _fixtures.at_most(2), "in_unit_cube": True, "loss": "squared",
+                   "stationary": True}
+
+
 def _lemma1_fixtures() -> list[_fixtures.Fixture]:
-    return _fixtures.matching(lambda f: f.spec.depth == 1 and f.spec.d_out == 1 and f.spec.d0 <= 2
-                              and f.in_unit_cube() and f.loss == "squared" and f.facts.get("stationary"))
+    return _fixtures.select(LEMMA1_REQUIRES).matched
 
 
 @dataclass
@@ -1472,6 +1477,7 @@ def _lemma1_result(ctx: Context, which: str) -> Result:
              + f"; {sum(excluded.values())} excluded ({', '.join(f'{v} {k}' for k, v in excluded.items()) or 'none'})")
     return merge([], extra=ordered,
                  statistics={"points": rows, "excluded_hypotheses_unmet": excluded,
+                             "fixture_selection": _fixtures.select(LEMMA1_REQUIRES).summary(),
                              "examined": len(points), "counted": len(outs),
                              "truncation_negligible": TRUNCATION_NEGLIGIBLE},
                  tried=tried, figures=figs)
