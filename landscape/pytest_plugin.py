@@ -16,7 +16,6 @@ import json
 import tempfile
 import time
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 from hypothesis import settings

@@ -6,7 +6,8 @@ from hypothesis import strategies as st
 
 from landscape import Outcome, profiles
 from landscape.context import Context
-from landscape.strategies import a1_datasets, cube_datasets, mlp_specs, satisfies_a1
+from landscape.strategies import (a1_datasets, cube_datasets, degenerate_datasets, mlp_specs, polynomial_activations,
+                                  satisfies_a1)
 
 
 @settings(max_examples=60, deadline=None)
@@ -92,8 +93,6 @@ def test_search_does_not_depend_on_which_local_modules_are_imported(tmp_path, mo
     __import__("landscape_probe_constants")
     assert draw_all() == before
 
-
-from landscape.strategies import degenerate_datasets, polynomial_activations
 
 
 @settings(max_examples=80, deadline=None)

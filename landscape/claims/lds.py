@@ -19,6 +19,8 @@ from hypothesis import strategies as st
 
 from .. import activations, certify, symbolic, tolerance
 from .. import fixtures as _fixtures
+from .. import losses as _losses
+from .. import train as _train
 from ..context import Context, Outcome, Result, merge
 from ..errors import LandscapeError
 from ..networks.mlp import MLP, MLPSpec
@@ -1470,9 +1472,6 @@ def prop1_fixtures() -> list[_fixtures.Fixture]:
 # ---------------------------------------------------------------------------------------
 # lds.thm2.path: perturb to full rank, then a strictly decreasing path to inf E
 # ---------------------------------------------------------------------------------------
-
-from .. import losses as _losses
-from .. import train as _train
 
 PATH_POINTS = 200
 PATH_LOSSES = ("squared", "absolute", "huber", "logcosh", "pinball", "hinge", "logistic")
