@@ -138,3 +138,12 @@ def test_stored_counterexample_that_still_refutes_refutes(tmp_path):
     assert ev.verdict == "refuted" and p.exists() and ev.counterexample == str(p)
     assert ev.margin == 2.0
     assert any("still refutes" in n for n in ev.notes)
+
+
+def test_atomic_write_gives_the_usual_permissions(tmp_path):
+    mask = os.umask(0o022)
+    try:
+        atomic_write(tmp_path / "f.txt", "x")
+    finally:
+        os.umask(mask)
+    assert (os.stat(tmp_path / "f.txt").st_mode & 0o777) == 0o644
