@@ -21,7 +21,8 @@ quantity is recomputed in multiple precision (mpmath, arbitrary exponent range) 
 exact float64 inputs, climbing :data:`HP_LADDER` (50, 100, 200, 400 digits).  At ``D``
 digits the noise floor is ``10^-(D - HP_LOST_DIGITS)``:
 
-* a normalised value above the floor is a true non-zero;
+* a normalised value above the floor (by at least :data:`HP_CONFIRM_DECADES`, or at the
+  last rung) is a true non-zero; one closer to the floor is confirmed at the next rung;
 * a value that is *stable* between two rungs (changes by less than one decade) is a true
   non-zero too, however small (ill-conditioning: e.g. a column of size e^-1000 is
   represented exactly in mpmath and does not move with the precision);
@@ -53,6 +54,9 @@ BAND: float = 1e3
 HP_LADDER: tuple[int, ...] = (50, 100, 200, 400)
 #: Digits allowed to be lost to round-off at each rung: the noise floor is 10^-(D - this).
 HP_LOST_DIGITS: int = 15
+#: A multiple-precision value less than this many decades above the noise floor is not taken as non-zero at
+#: once: it must be confirmed at the next rung (above the floor there by this much, or stable within a decade).
+HP_CONFIRM_DECADES: float = 1.0
 #: Matrices whose largest singular value is below this are the zero matrix.
 ABS_FLOOR: float = 1e-300
 
@@ -207,8 +211,11 @@ def rank_multiprecision(exact: Callable[[int], "object"], target: int) -> RankDe
         rank_ = sum(1 for v in sv if v > floor)
         s = sv[target - 1] if target - 1 < len(sv) else mpmath.mpf(0)
         if s > floor:
-            d = Decision(float(s), "nonzero", float(mpmath.log10(s / floor)), prec)
-            return RankDecision(max(rank_, target), target, True, float(s), d)
+            margin = float(mpmath.log10(s / floor))
+            if margin >= HP_CONFIRM_DECADES or dps == HP_LADDER[-1]:
+                d = Decision(float(s), "nonzero", margin, prec)
+                return RankDecision(max(rank_, target), target, True, float(s), d)
+            # within a decade of the floor: confirm at the next rung (stable there -> non-zero; falling -> noise)
         if prev is not None:
             if prev == 0 and s == 0:
                 drop = math.inf
@@ -312,7 +319,7 @@ def at_most(a: float, b: float, *, scale: float = 0.0) -> Decision:
 def policy_summary() -> dict:
     """The policy constants, as recorded in every evidence file."""
     return {"zero": ZERO, "band": BAND, "nonzero_from": ZERO * BAND, "hp_ladder_digits": list(HP_LADDER),
-            "hp_rule": "equilibrate; non-zero above 10^-(D-15) or stable within 1 decade between rungs; zero if "
+            "hp_rule": "equilibrate; non-zero a decade above 10^-(D-15) (closer: confirmed at the next rung) or stable within 1 decade between rungs; zero if "
                        "exact zero rows/columns, or 0 / falling by >= half the added digits at every rung",
             "hp_noise_floor": {str(d): 10.0 ** -(d - HP_LOST_DIGITS) for d in HP_LADDER}}
 

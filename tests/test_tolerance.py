@@ -98,3 +98,19 @@ def test_equilibration_resolves_huge_dynamic_range_and_exact_zeros():
 
     d = tol.rank_multiprecision(zero_column, 3)
     assert d.full is False and "exact zeros" in d.decision.precision
+
+
+def test_a_value_just_above_the_noise_floor_is_confirmed_at_the_next_rung():
+    """s_min / s_max ~ 5e-35 sits within a decade of the 50-digit floor (1e-35): not decided there,
+    but at 100 digits, where it is unchanged and 50 decades clear."""
+    import mpmath
+
+    from landscape import tolerance
+
+    def exact(dps):
+        with mpmath.workdps(dps):
+            return mpmath.matrix([[1, 1], [1, 1 + mpmath.mpf("2e-34")]])
+
+    d = tolerance.rank_multiprecision(exact, 2)
+    assert d.full is True and d.decision.precision == "mp100"
+    assert 4e-35 < d.s_normalised < 6e-35
