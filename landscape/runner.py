@@ -69,9 +69,13 @@ def _reconcile_stored(ev: Evidence, path: Path) -> None:
         return
     try:
         rep = replay(path)
-    except LandscapeError as e:
+    except LandscapeError as e:  # unreadable, tampered, another schema, or a payload this version cannot replay
         path.unlink()
-        ev.notes.append(f"removed the stale counterexample file {path} (unreadable by this version: {e})")
+        ev.notes.append(f"removed the stale counterexample file {path}: it cannot be replayed by this version ({e})")
+        return
+    except Exception as e:  # noqa: BLE001 - a bug in a replay function must not lose the run, nor the file
+        ev.notes.append(f"the stored counterexample file {path} was kept but not replayed: its replay raised "
+                        f"{e.__class__.__name__}: {e}")
         return
     if rep.still_refutes:
         ev.notes.append(f"this run's search found no counterexample, but the stored file {path} still refutes the "

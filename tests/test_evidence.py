@@ -95,6 +95,8 @@ def _toy_claim():
 
     @toy.replayer
     def _replay(payload):
+        if payload.get("crash"):
+            raise RuntimeError("replayer bug")
         return Outcome.fails(payload, 2.0) if payload["bad"] else Outcome.holds(1.0)
 
     return toy
@@ -126,7 +128,7 @@ def test_unreadable_counterexample_is_removed(tmp_path):
     p.write_text('{"schema_version": 1, "claim": "test.toy_reconcile", "payload": {}, "checksum": "x"}')
     ev = run_claim(c, counterexample_dir=tmp_path)
     assert ev.verdict == "supported" and not p.exists()
-    assert any("unreadable" in n for n in ev.notes)
+    assert any("cannot be replayed" in n for n in ev.notes)
 
 
 def test_stored_counterexample_that_still_refutes_refutes(tmp_path):
@@ -147,3 +149,13 @@ def test_atomic_write_gives_the_usual_permissions(tmp_path):
     finally:
         os.umask(mask)
     assert (os.stat(tmp_path / "f.txt").st_mode & 0o777) == 0o644
+
+
+def test_a_crashing_replayer_keeps_the_file_and_the_verdict(tmp_path):
+    from landscape.runner import run_claim
+
+    c = _toy_claim()
+    p = write_counterexample(tmp_path, c.id, {"bad": True, "crash": True}, {"status": "fails"}, profile="quick", seed=0)
+    ev = run_claim(c, counterexample_dir=tmp_path)
+    assert ev.verdict == "supported" and p.exists()
+    assert any("kept but not replayed" in n and "RuntimeError" in n for n in ev.notes)
