@@ -89,6 +89,7 @@ def cmd_list(a: argparse.Namespace) -> int:
         flag = " (paper: " + c.paper + ")" if c.surprise else ""
         print(f"{c.id:<{w}}  expected {c.expected:<12}{flag}")
         print(textwrap.indent(textwrap.fill(f"{c.title} -- {c.source}", 100), " " * 4))
+        print(textwrap.indent(textwrap.fill(f"statement: {c.statement}", 100), " " * 6))
     print(f"\n{len(cs)} claims")
     return 0
 
