@@ -1306,6 +1306,12 @@ class TrainHistory:
     iterate; ``diverged`` True if the loss became non-finite or exceeded
     ``DIVERGENCE_FACTOR * L(0)`` (the run stops there and the arrays end at the last finite
     iterate, whose parameters are restored from the in-place update up to rounding).
+    The step that blew up is recorded apart: ``blowup_step`` (``= steps_done + 1``),
+    ``blowup_loss`` (its loss: ``nan``/``inf`` or > ``DIVERGENCE_FACTOR * L(0)``) and
+    ``blowup_gram`` (``G^(H)`` there, ``None`` if the forward pass was not finite).
+    ``steps_planned`` is the ``steps`` asked for; :attr:`complete` says whether every one
+    of them was recorded.  A judge of a run must treat ``blowup_*`` as a step of the run
+    (a violation of any loss bound), never as a clean end.
     """
 
     eta: float
@@ -1320,6 +1326,15 @@ class TrainHistory:
     steps_done: int = 0
     dist_steps: list[int] = field(default_factory=list)
     extra: dict = field(default_factory=dict)
+    steps_planned: int = 0
+    blowup_step: int | None = None
+    blowup_loss: float | None = None
+    blowup_gram: np.ndarray | None = None
+
+    @property
+    def complete(self) -> bool:
+        """Every planned step recorded (no divergence, no truncation)."""
+        return not self.diverged and self.steps_done == self.steps_planned
 
     def rates(self) -> np.ndarray:
         """Per-step loss ratios ``L(k+1) / L(k)``."""
@@ -1363,6 +1378,8 @@ def train_gd(arch: DuArchitecture, params: DuParams, X, y, *, eta: float, steps:
     sqm = math.sqrt(arch.m)
     losses, residuals, dists, dist_a, dsteps, gsteps, grams = [], [], [], [], [], [], []
     diverged = False
+    blowup: tuple[int, float] | None = None
+    blowup_gram: np.ndarray | None = None
     last_update: list | None = None  # (rank-n factors per layer, a-gradient) of the last step, to undo it
     k = 0
     while True:
@@ -1372,6 +1389,10 @@ def train_gd(arch: DuArchitecture, params: DuParams, X, y, *, eta: float, steps:
         L = 0.5 * float(r @ r)
         if not math.isfinite(L) or (losses and L > DIVERGENCE_FACTOR * max(losses[0], 1e-300)):
             diverged = True
+            blowup = (k, L)
+            if all(bool(torch.isfinite(t).all()) for t in fwd.layers):
+                D, A = arch.backward(cur, fwd)[-1], fwd.layers[-2]
+                blowup_gram = ((D @ D.T) * (A @ A.T)).numpy()
             if last_update is not None:  # restore the last finite iterate
                 for w, (Dr, A) in zip(W, last_update[0]):
                     w.addmm_(Dr.T, A, alpha=eta)
@@ -1407,7 +1428,8 @@ def train_gd(arch: DuArchitecture, params: DuParams, X, y, *, eta: float, steps:
     done = len(losses) - 1
     return TrainHistory(eta, np.array(losses), np.array(residuals), np.array(dists).reshape(-1, arch.H),
                         np.array(dist_a), gsteps, grams, DuParams(tuple(W), a).clone(), diverged, max(done, 0),
-                        dsteps)
+                        dsteps, steps_planned=int(steps), blowup_step=None if blowup is None else blowup[0],
+                        blowup_loss=None if blowup is None else blowup[1], blowup_gram=blowup_gram)
 
 
 def rate_bound(loss0: float, eta: float, lambda_min: float, steps: int) -> np.ndarray:

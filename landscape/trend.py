@@ -64,36 +64,43 @@ class TrendDecision:
 
 def decay_at_least(sl: Slope, rate: float = -0.5, *, tail: Slope | None = None) -> TrendDecision:
     """The error should decay at least like ``size^rate`` (an *asymptotic upper* bound, as in
-    Du et al.'s concentration lemmas: constants unknown, corrections to scaling allowed at
-    small sizes).  ``tail`` is the fit on the largest sizes alone (closest to the asymptotic
-    regime).
+    Du et al.'s concentration lemmas: constants unknown).  ``sl`` is the fit on every size,
+    ``tail`` (optional) the fit on the largest sizes alone (closest to the asymptotic regime).
 
-    * refuted only if it decays significantly slower: the 95% interval lies entirely above
-      ``rate`` (which includes 'does not decay at all') *and*, when ``tail`` is given, so does
-      the tail's (a slowdown confined to small sizes is pre-asymptotic, not a contradiction);
-    * supported if the interval lies below 0 (it decays) and reaches ``rate`` or below -- or,
-      failing that, the tail's interval does (below 0 and reaching ``rate``: the largest sizes
-      are consistent with the bound's rate; a faster decay is never held against it);
-    * otherwise too wide to tell.
+    * ``fails`` if the full-range 95% interval lies entirely above ``rate`` (significantly
+      slower, including 'no decay at all') *and*, when ``tail`` is given, so does the
+      tail's;
+    * ``band`` if the full range is significantly slower but the tail's interval merely
+      reaches ``rate`` (the larger sizes do not confirm the slowdown, but nothing shows
+      that it is pre-asymptotic either: inconclusive, never ``holds``);
+    * ``holds`` if the full-range interval reaches ``rate`` or below (consistent with the
+      bound; a faster decay is never held against it) and lies below 0 (it decays) -- or,
+      when the full range is consistent with ``rate`` but too wide to show decay, if the
+      tail's interval lies below 0 and reaches ``rate``;
+    * otherwise ``band`` (too wide to tell).
     """
     tail_ok = tail is not None and tail.high < 0 and tail.low <= rate
-    if sl.low > rate and not (tail is not None and tail.low <= rate):
-        return TrendDecision("fails", sl.low - rate if tail is None else min(sl.low, tail.low) - rate,
-                             f"slope {sl.slope:.3f} [{sl.low:.3f}, {sl.high:.3f}] is entirely above {rate}"
-                             + ("" if tail is None else f", on the largest sizes too ([{tail.low:.3f}, {tail.high:.3f}])")
-                             + f": decays significantly slower than size^{rate}")
-    if sl.high < 0 and sl.low <= rate:
+    tail_txt = "" if tail is None else f", on the largest sizes {tail.slope:.3f} [{tail.low:.3f}, {tail.high:.3f}]"
+    if sl.low > rate:
+        if tail is None or tail.low > rate:
+            return TrendDecision("fails", sl.low - rate if tail is None else min(sl.low, tail.low) - rate,
+                                 f"slope {sl.slope:.3f} [{sl.low:.3f}, {sl.high:.3f}] is entirely above {rate}"
+                                 + ("" if tail is None else f", on the largest sizes too ([{tail.low:.3f}, {tail.high:.3f}])")
+                                 + f": decays significantly slower than size^{rate}")
+        return TrendDecision("band", 0.0,
+                             f"slope {sl.slope:.3f} [{sl.low:.3f}, {sl.high:.3f}] is entirely above {rate} (decays "
+                             f"significantly slower on the full range){tail_txt} reaches {rate}: the largest sizes do "
+                             "not confirm the slowdown, nor does anything show it is pre-asymptotic -- inconclusive")
+    if sl.high < 0:
         return TrendDecision("holds", min(-sl.high, rate - sl.low),
                              f"slope {sl.slope:.3f} [{sl.low:.3f}, {sl.high:.3f}]: decays, consistent with "
                              f"size^{rate} or faster")
-    if sl.high < 0 and tail_ok:
-        return TrendDecision("holds", min(-sl.high, -tail.high, rate - tail.low),
-                             f"slope {sl.slope:.3f} [{sl.low:.3f}, {sl.high:.3f}] decays; on the largest sizes "
-                             f"{tail.slope:.3f} [{tail.low:.3f}, {tail.high:.3f}], consistent with size^{rate} or faster "
-                             "(the flatter full range is pre-asymptotic)")
-    return TrendDecision("band", 0.0, f"slope {sl.slope:.3f} [{sl.low:.3f}, {sl.high:.3f}]"
-                                      + ("" if tail is None else f", largest sizes [{tail.low:.3f}, {tail.high:.3f}]")
-                                      + ": too wide to tell")
+    if tail_ok:
+        return TrendDecision("holds", min(rate - sl.low, -tail.high, rate - tail.low),
+                             f"slope {sl.slope:.3f} [{sl.low:.3f}, {sl.high:.3f}] reaches {rate} but is too wide to "
+                             f"show decay{tail_txt}: decays, consistent with size^{rate} or faster")
+    return TrendDecision("band", 0.0, f"slope {sl.slope:.3f} [{sl.low:.3f}, {sl.high:.3f}]" + tail_txt
+                         + ": too wide to tell")
 
 
 def fit_tail(xs: list[float], ys: list[float], *, sizes: int = 3) -> Slope | None:

@@ -156,3 +156,54 @@ def test_yu_chen_fixture_is_a_positive_loss_global_minimum():
 def test_distinct_datasets_have_distinct_columns(x):
     assert x.ndim == 2 and x.shape[1] >= 1
     assert g._distinct(x)
+
+
+# ---------------------------------------------------------------------------------------------
+# replayable refutations (golikov.du2019.h_inf's slope and independent checks, lambda_min / decay)
+# ---------------------------------------------------------------------------------------------
+
+def _replays(claim_id: str, payload: dict):
+    from landscape import registry
+
+    return registry.get(claim_id).replay(payload)
+
+
+def _quick_ctx():
+    from landscape.context import Context
+    from landscape.profiles import PROFILES
+
+    return Context(PROFILES["quick"], seed=0)
+
+
+def test_monte_carlo_slope_refutation_replays(monkeypatch):
+    real = g.two_layer_gram
+    monkeypatch.setattr(g, "two_layer_gram", lambda x, w, a=None: real(x, w, a) + 0.05)  # forced: a biased H(0)
+    o, _ = g._mc_slope(_quick_ctx())
+    assert o.status == "fails" and o.payload["kind"] == "slope"
+    r = _replays("golikov.du2019.h_inf", o.payload)
+    assert r.status == "fails" and r.payload == o.payload
+    monkeypatch.setattr(g, "two_layer_gram", real)
+    assert _replays("golikov.du2019.h_inf", o.payload).status == "holds"  # the real H(0) concentrates
+
+
+def test_independent_check_refutation_replays(monkeypatch):
+    real = g.h_inf
+    monkeypatch.setattr(g, "h_inf", lambda x: 1.5 * real(x))  # forced: a wrong closed form
+    outs = g._independent_checks(_quick_ctx())
+    assert all(o.status == "fails" for o in outs)
+    assert _replays("golikov.du2019.h_inf", outs[1].payload).status == "fails"
+    monkeypatch.setattr(g, "h_inf", real)
+    assert _replays("golikov.du2019.h_inf", outs[1].payload).status == "holds"
+
+
+@pytest.mark.parametrize("claim_id,key", [("golikov.du2019.lambda_min", "lam"), ("golikov.du2019.decay", "decay")])
+def test_width_trend_refutation_replays(claim_id, key, tmp_path):
+    """Widths 1 and 2 (H(t) of rank <= d m < n): every run violates -- a genuine refutation of the trend rule."""
+    from landscape import evidence
+
+    p = g._trend_payload(0, 2, [1, 2], 2, key)
+    o = _replays(claim_id, p)
+    assert o.status == "fails" and o.payload == p
+    assert o.stats["fraction_of_runs_violating"] == {1: 1.0, 2: 1.0}
+    f = evidence.write_counterexample(tmp_path, claim_id, p, {"status": "fails"}, profile="quick", seed=0)
+    assert evidence.replay(f).still_refutes

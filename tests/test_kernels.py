@@ -328,6 +328,20 @@ def test_train_gd_records_and_is_consistent():
     assert bad.diverged and bad.steps_done < 200 and np.all(np.isfinite(bad.loss))
 
 
+def test_train_gd_records_the_step_that_blew_up():
+    """A one-step blow-up (eta = 1e7) keeps the finite iterate in ``loss`` and records the step
+    that blew up apart: never a complete (clean) run."""
+    arch = DuArchitecture(d=4, m=64, H=2, activation="tanh")
+    X, y = sphere_data(4, 4, 1), np.linspace(-1, 1, 4)
+    h = kz.train_gd(arch, arch.init(0), X, y, eta=1e7, steps=50, gram_every=None)
+    assert h.diverged and not h.complete and h.steps_planned == 50
+    assert h.steps_done == 0 and len(h.loss) == 1 and h.blowup_step == 1
+    assert not (h.blowup_loss <= kz.DIVERGENCE_FACTOR * h.loss[0])  # non-finite or beyond the factor
+    assert h.blowup_gram is None or h.blowup_gram.shape == (4, 4)
+    ok = kz.train_gd(arch, arch.init(0), X, y, eta=1e-3, steps=5, gram_every=None)
+    assert ok.complete and ok.blowup_step is None and ok.blowup_loss is None
+
+
 def test_rate_bound():
     b = kz.rate_bound(2.0, 0.1, 0.4, 3)
     assert np.allclose(b, 2.0 * 0.98 ** np.arange(4), rtol=1e-15)

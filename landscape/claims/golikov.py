@@ -179,7 +179,10 @@ def train_two_layer(x: np.ndarray, y: np.ndarray, m: int, seed: int, eta: float 
     ``eta lambda_max <= 1/4``); ``steps`` (default: the time ``T`` with
     ``exp(-lambda_0 T) = 10^-3``, at most ``max_steps``).  Decides, per step,
     ``lambda_0/2 <= lambda_min(H(k))`` and ``||u(k) - y||^2 <= exp(-lambda_0 k eta) ||u(0) - y||^2``
-    with :func:`tolerance.at_most`.  Cached (deterministic in its arguments).
+    with :func:`tolerance.at_most`.  A run that blows up (:func:`kernels.train_gd`: loss
+    non-finite or > 1e12 L(0)) violates the decay bound at the step it blew up, and the
+    lambda bound there is decided on ``H`` at that iterate (a violation if it is not finite);
+    such a run is never ``complete``.  Cached (deterministic in its arguments).
     """
     key = (tuple(map(tuple, np.asarray(x, dtype=float).tolist())), tuple(np.asarray(y, dtype=float).tolist()),
            int(m), int(seed), eta, steps, int(max_steps))
@@ -221,12 +224,31 @@ def _train_two_layer(x, y, m, seed, eta, steps, max_steps) -> dict:
             dec_band += 1
         if bound > 0 and k > 0:  # at k = 0 both sides are equal: the margin is measured from k = 1 on
             dec_worst_ratio = max(dec_worst_ratio, rr / bound)
-    return {"n": n, "d": d, "m": m, "seed": seed, "eta": eta, "steps": len(r2) - 1, "lambda0": lam0,
+    blow_r2 = blow_lam = None
+    if hist.diverged:  # the step that blew up is a step of the run: decided like the others
+        kb = hist.blowup_step
+        blow_r2 = 2.0 * float(hist.blowup_loss)  # non-finite or > 1e12 ||u(0) - y||^2 >= the envelope: a violation
+        dec_viol += 1
+        first_dec_viol = kb if first_dec_viol is None else first_dec_viol
+        dec_worst_ratio = math.inf
+        g = hist.blowup_gram  # H(k) at the iterate that blew up (None if its forward pass was not finite)
+        blow_lam = float(np.linalg.eigvalsh(g)[0]) if g is not None and np.all(np.isfinite(g)) else math.nan
+        dl = tolerance.at_most(lam0 / 2, blow_lam) if math.isfinite(blow_lam) else None
+        if dl is None or dl.outcome == "nonzero":
+            lam_viol += 1
+            first_lam_viol = kb if first_lam_viol is None else first_lam_viol
+        elif dl.outcome == "band":
+            lam_band += 1
+    return {"n": n, "d": d, "m": m, "seed": seed, "eta": eta, "steps": len(r2) - 1, "planned_steps": int(steps),
+            "complete": hist.complete, "diverged": hist.diverged, "blowup_step": hist.blowup_step,
+            "blowup_r2": blow_r2, "blowup_lam_min": blow_lam, "lambda0": lam0,
             "lambda_max_inf": float(ev[-1]), "lam_min": lam_min, "r2": r2, "lam_violations": lam_viol,
             "lam_band": lam_band, "first_lam_violation": first_lam_viol,
-            "lam_worst_ratio": min(lam_min) / (lam0 / 2), "decay_violations": dec_viol, "decay_band": dec_band,
+            "lam_worst_ratio": (min(lam_min) if blow_lam is None else
+                                (min(min(lam_min), blow_lam) if math.isfinite(blow_lam) else -math.inf)) / (lam0 / 2),
+            "decay_violations": dec_viol, "decay_band": dec_band,
             "first_decay_violation": first_dec_viol, "decay_worst_ratio": dec_worst_ratio,
-            "dist_w": float(hist.dist[-1, 0]) * math.sqrt(m), "diverged": hist.diverged}
+            "dist_w": float(hist.dist[-1, 0]) * math.sqrt(m)}
 
 
 # =======================================================================================
@@ -344,33 +366,56 @@ def duplicated_example(n_extra: int, d: int, copies: int, seed: int) -> np.ndarr
     return np.vstack([base, np.repeat(base[:1], copies, axis=0)])
 
 
-def _mc_slope(ctx: Context) -> tuple[Outcome, dict]:
-    """max |H(0) - H^inf| against m on one dataset (Lemma 3.1's concentration, Hoeffding: an
-    upper bound ~ m^(-1/2)): :func:`trend.decay_at_least` -- refuted only if the slope's 95%
-    interval lies entirely above -1/2 (on all widths and on the 3 largest), supported if below
-    0 and reaching -1/2."""
-    x = unit_rows(ctx.rng("golikov-hinf-slope"), 6, 3)
+def _ctx_for(seed: int, draws: int = 1) -> Context:
+    """A context with run seed ``seed``: its :meth:`Context.rng` streams are those of the claim run
+    with that seed (they depend on the seed and the keys only) -- for replays."""
+    from ..profiles import Profile
+
+    return Context(Profile("replay", 0, int(draws), ""), seed=int(seed))
+
+
+def mc_slope(x: np.ndarray, widths: list[int], reps: int, seed: int) -> dict:
+    """max |H(0) - H^inf| against m on the data ``x`` (weights ``rng("golikov-hinf-mc", m, s)`` of the
+    run seed ``seed``), its log-log slope, the fit on the 3 largest widths and the decision of
+    :func:`trend.decay_at_least`; ``payload`` replays it."""
+    ctx = _ctx_for(seed)
     hi = h_inf(x)
-    ms = [100, 400, 1600, 6400] + ([25600] if ctx.max_examples > 12 else [])
-    reps = max(4, ctx.draws)
     errs, table = [], {}
-    for m in ms:
+    for m in widths:
         e = []
         for s in range(reps):
-            w = ctx.rng("golikov-hinf-mc", m, s).normal(size=(m, 3))
+            w = ctx.rng("golikov-hinf-mc", m, s).normal(size=(m, x.shape[1]))
             e.append(float(np.max(np.abs(two_layer_gram(x, w) - hi))))
         table[m] = e
         errs += e
-    xs = [m for m in ms for _ in range(reps)]
-    sl = trend.fit(xs, errs)
-    dec = trend.decay_at_least(sl, -0.5, tail=trend.fit_tail(xs, errs))
-    stats = {"slope": sl.as_dict(), "errors": {str(m): v for m, v in table.items()}, "rule": dec.note}
+    xs = [m for m in widths for _ in range(reps)]
+    sl, tail = trend.fit(xs, errs), trend.fit_tail(xs, errs)
+    return {"slope": sl, "tail": tail, "decision": trend.decay_at_least(sl, -0.5, tail=tail), "errors": table,
+            "payload": {"kind": "slope", "x": np.asarray(x).tolist(), "widths": [int(m) for m in widths],
+                        "reps": int(reps), "seed": int(seed)}}
+
+
+def _slope_outcome(c: dict) -> Outcome:
+    dec = c["decision"]
+    stats = {"slope": c["slope"].as_dict(), "largest_widths": c["tail"].as_dict(),
+             "errors": {str(m): v for m, v in c["errors"].items()}, "rule": dec.note}
     if dec.status == "holds":
-        o = Outcome.holds(dec.margin, **stats)
-    elif dec.status == "fails":
-        o = Outcome.fails({"kind": "slope"}, dec.margin, note=f"Monte Carlo error: {dec.note}", **stats)
-    else:
-        o = Outcome.band(note=dec.note, **stats)
+        return Outcome.holds(dec.margin, **stats)
+    if dec.status == "fails":
+        return Outcome.fails(c["payload"], dec.margin, note=f"Monte Carlo error: {dec.note}", **stats)
+    return Outcome.band(note=dec.note, **stats)
+
+
+def _mc_slope(ctx: Context) -> tuple[Outcome, dict]:
+    """max |H(0) - H^inf| against m on one dataset (Lemma 3.1's concentration, Hoeffding: an
+    upper bound ~ m^(-1/2)): :func:`trend.decay_at_least` -- refuted only if the slope's 95%
+    interval lies entirely above -1/2 on all widths and on the 3 largest, inconclusive if only
+    the 3 largest reach -1/2, supported if the all-widths interval reaches -1/2 and lies below 0."""
+    x = unit_rows(ctx.rng("golikov-hinf-slope"), 6, 3)
+    ms = [100, 400, 1600, 6400] + ([25600] if ctx.max_examples > 12 else [])
+    c = mc_slope(x, ms, max(4, ctx.draws), ctx.seed)
+    o = _slope_outcome(c)
+    table = c["errors"]
     mean = [float(np.mean(table[m])) for m in ms]
     fig = {"kind": "line", "title": "Monte Carlo H(0) (eq. 12) against the closed-form H^inf", "xlabel": "m",
            "ylabel": "max_ij |H_ij(0) - H^inf_ij|", "logx": True, "logy": True,
@@ -379,47 +424,53 @@ def _mc_slope(ctx: Context) -> tuple[Outcome, dict]:
     return o, fig
 
 
+def independent_outcome(x: np.ndarray, init_seed: int, index: int, m: int = 64) -> Outcome:
+    """Closed-form H^inf vs polar quadrature, and the shared Gram (:func:`two_layer_gram`) vs the
+    printed eq. (12) and vs the autodiff Gram of an independently written eq. (9) at width ``m``
+    (weights :func:`init_two_layer` ``(d, m, init_seed)``)."""
+    k = x @ x.T
+    dg = np.diag(k)
+    quad = k * kernels.pair_expectation("relu", np.broadcast_to(dg[:, None], k.shape), k,
+                                        np.broadcast_to(dg[None, :], k.shape), derivative=True, method="polar")
+    hi = h_inf(x)
+    dq = tolerance.classify(float(np.max(np.abs(quad - hi))) / float(np.max(np.abs(hi))))
+    w, a = init_two_layer(x.shape[1], m, init_seed)
+    wt = torch.as_tensor(w)
+
+    def u_of(wv: torch.Tensor) -> torch.Tensor:
+        return torch.relu(torch.as_tensor(x) @ wv.T) @ torch.as_tensor(a) / math.sqrt(m)
+
+    jac = torch.func.jacrev(u_of)(wt).reshape(x.shape[0], -1).numpy()
+    gj = jac @ jac.T
+    shared = two_layer_gram(x, w, a)
+    dj = tolerance.classify(float(np.max(np.abs(gj - shared))) / float(np.max(np.abs(gj))))
+    dp = tolerance.classify(float(np.max(np.abs(eq12_printed(x, w) - shared))) / float(np.max(np.abs(gj))))
+    antipodal = bool(np.allclose(x[1], -x[0], rtol=0, atol=1e-15)) if len(x) > 1 else False
+    stats = {"check": "closed form vs quadrature; shared Gram vs autodiff Gram and printed eq. (12)",
+             "quadrature_gap": dq.value, "shared_vs_jacobian_gap": dj.value, "shared_vs_eq12_gap": dp.value,
+             "antipodal_pair": antipodal}
+    decs = (dq, dj, dp)
+    bad = [d for d in decs if d.outcome == "nonzero"]
+    if bad:
+        return Outcome.fails({"kind": "independent", "index": int(index), "x": np.asarray(x).tolist(),
+                              "init_seed": int(init_seed), "m": int(m)}, min(d.margin for d in bad),
+                             note="closed-form H^inf or the Gram of eq. (12) disagrees with an independent computation",
+                             **stats)
+    if any(d.outcome == "band" for d in decs):
+        return Outcome.band(**stats)
+    return Outcome.holds(min(d.margin for d in decs), **stats)
+
+
 def _independent_checks(ctx: Context) -> list[Outcome]:
-    """On ``ctx.draws`` datasets: closed form vs polar quadrature, and the shared Gram
-    (:func:`two_layer_gram`) vs the printed eq. (12) and vs the autodiff Gram of an
-    independently written eq. (9)."""
+    """:func:`independent_outcome` on ``ctx.draws`` datasets (every other one with an antipodal pair:
+    the rho = -1 corner of the formula)."""
     out = []
     for i in range(ctx.draws):
         rng = ctx.rng("golikov-hinf-indep", i)
         x = unit_rows(rng, 5, 3)
         if i % 2 == 1:
-            x[1] = -x[0]  # an antipodal pair: the rho = -1 corner of the formula
-        k = x @ x.T
-        dg = np.diag(k)
-        quad = k * kernels.pair_expectation("relu", np.broadcast_to(dg[:, None], k.shape), k,
-                                            np.broadcast_to(dg[None, :], k.shape), derivative=True, method="polar")
-        hi = h_inf(x)
-        dq = tolerance.classify(float(np.max(np.abs(quad - hi))) / float(np.max(np.abs(hi))))
-        m = 64
-        w, a = init_two_layer(3, m, int(rng.integers(2**31)))
-        wt = torch.as_tensor(w)
-
-        def u_of(wv: torch.Tensor) -> torch.Tensor:
-            return torch.relu(torch.as_tensor(x) @ wv.T) @ torch.as_tensor(a) / math.sqrt(m)
-
-        jac = torch.func.jacrev(u_of)(wt).reshape(x.shape[0], -1).numpy()
-        gj = jac @ jac.T
-        shared = two_layer_gram(x, w, a)
-        dj = tolerance.classify(float(np.max(np.abs(gj - shared))) / float(np.max(np.abs(gj))))
-        dp = tolerance.classify(float(np.max(np.abs(eq12_printed(x, w) - shared))) / float(np.max(np.abs(gj))))
-        stats = {"check": "closed form vs quadrature; shared Gram vs autodiff Gram and printed eq. (12)",
-                 "quadrature_gap": dq.value, "shared_vs_jacobian_gap": dj.value, "shared_vs_eq12_gap": dp.value,
-                 "antipodal_pair": i % 2 == 1}
-        decs = (dq, dj, dp)
-        bad = [d for d in decs if d.outcome == "nonzero"]
-        if bad:
-            out.append(Outcome.fails({"kind": "independent", "index": i}, min(d.margin for d in bad),
-                                     note="closed-form H^inf or the Gram of eq. (12) disagrees with an independent "
-                                          "computation", **stats))
-        elif any(d.outcome == "band" for d in decs):
-            out.append(Outcome.band(**stats))
-        else:
-            out.append(Outcome.holds(min(d.margin for d in decs), **stats))
+            x[1] = -x[0]
+        out.append(independent_outcome(x, int(rng.integers(2**31)), i))
     return out
 
 
@@ -470,15 +521,24 @@ def check_h_inf(ctx: Context) -> Result:
     r.statistics["monte_carlo_slope"] = {"slope": slope.stats["slope"], "rule": slope.stats["rule"]}
     r.tried += (f"; {ctx.draws} independent checks (closed form vs polar quadrature, shared Gram vs autodiff Gram and "
                 "printed eq. (12)); max |H(0) - H^inf| against m = 100..6400 (25600 beyond quick): slope decided by "
-                "trend.decay_at_least (refuted only if entirely above -1/2, also on the 3 largest widths)")
+                "trend.decay_at_least (refuted if the 95% interval lies entirely above -1/2, also on the 3 largest widths; "
+                "inconclusive if only the 3 largest reach -1/2; supported if the all-widths interval reaches -1/2 "
+                "and lies below 0)")
     return r
 
 
 def _replay_hinf(p: dict) -> Outcome:
+    """A dataset (rank of H^inf + Hoeffding check); the Monte Carlo slope (``kind = slope``:
+    every stored width and seed re-measured, < 1 s, and re-decided); an independent check
+    (``kind = independent``: the three comparisons recomputed)."""
     if p.get("kind") == "slope":
-        raise LandscapeError("the Monte Carlo slope is not replayable from a payload; rerun the claim")
+        widths = [int(m) for m in p["widths"]]
+        if len(set(widths)) < 2 or min(widths) < 1 or int(p["reps"]) < 1:
+            raise LandscapeError("payload needs >= 2 widths >= 1 and reps >= 1")
+        return _slope_outcome(mc_slope(np.asarray(p["x"], dtype=float), widths, int(p["reps"]), int(p["seed"])))
     if p.get("kind") == "independent":
-        raise LandscapeError("the independent checks are not replayable from a payload; rerun the claim")
+        return independent_outcome(np.asarray(p["x"], dtype=float), int(p["init_seed"]), int(p["index"]),
+                                   int(p["m"]))
     return h_inf_outcome(np.asarray(p["x"], dtype=float), int(p["mc_seed"]), int(p["mc_m"]), str(p.get("family", "")))
 
 
@@ -642,40 +702,60 @@ def _du_runs_cached(seed: int, draws: int, widths: tuple[int, ...], inits: int) 
     return {"runs": runs, "widths": list(widths)}
 
 
+#: Initialisations per (dataset, width) of the training runs.
+DU_INITS = 2
+
+
 def du_runs(ctx: Context) -> dict:
     """Every GD run (datasets x widths x inits), shared by the lambda_min and decay claims (cached)."""
-    return _du_runs_cached(ctx.seed, ctx.draws, tuple(_du_widths(ctx)), 2)
+    return _du_runs_cached(ctx.seed, ctx.draws, tuple(_du_widths(ctx)), DU_INITS)
+
+
+def _trend_decision(tr: dict, key: str) -> tuple[trend.TrendDecision, dict, list[dict]]:
+    """:func:`trend.width_trend` on the runs: a run is clean if every planned step was recorded
+    (no blow-up) and decided within the bound (no violation, no band step)."""
+    runs, ws = tr["runs"], sorted(tr["widths"])
+    viol, band = f"{key}_violations", f"{key}_band"
+    bad = {m: float(np.mean([r[viol] > 0 for r in runs if r["m"] == m])) for m in ws}
+    band_runs = {m: float(np.mean([r[viol] == 0 and r[band] > 0 for r in runs if r["m"] == m])) for m in ws}
+    frac_iter = {m: float(np.mean([1 - (r[viol] + r[band]) / (r["steps"] + 1 + int(r["diverged"]))
+                                   for r in runs if r["m"] == m])) for m in ws}
+    top_runs = [r for r in runs if r["m"] == ws[-1]]
+    clean = all(r[viol] == 0 and r[band] == 0 and r["complete"] for r in top_runs)
+    dec = trend.width_trend(bad, top_clean=clean)
+    lam0 = [r["lambda0"] for r in runs]
+    need = max(N_DU**6 / (l**4 * 0.1**3) for l in lam0)
+    return dec, {"fraction_of_runs_violating": bad, "fraction_of_runs_with_band_steps_only": band_runs,
+                 "fraction_of_steps_within_bound": frac_iter, "rule": dec.note,
+                 "diverged_runs_by_width": {m: sum(r["diverged"] for r in runs if r["m"] == m) for m in ws},
+                 "lambda0_range": [min(lam0), max(lam0)], "theorem_width_n6_over_lambda4_delta3": need}, top_runs
+
+
+def _trend_payload(ctx_seed: int, draws: int, widths: list[int], inits: int, key: str) -> dict:
+    return {"kind": "trend", "claim": key, "seed": int(ctx_seed), "draws": int(draws),
+            "widths": [int(m) for m in widths], "inits": int(inits)}
 
 
 def _trend_result(ctx: Context, key: str, label: str, figs: list[dict]) -> Result:
     """The 'for m large enough' bound decided both ways on the runs over widths (the rule of
     du.thm5_1.linear_rate, :func:`trend.width_trend`): supported if every run at the largest
-    width is within the bound at every step (no step in the band); refuted if at least half
-    the runs there violate it and no fewer than at the smallest width; else inconclusive."""
+    width recorded every planned step within the bound (no step in the band, no blow-up);
+    refuted if at least half the runs there violate it and no fewer than at the smallest
+    width; else inconclusive."""
     tr = du_runs(ctx)
-    runs, ws = tr["runs"], tr["widths"]
-    viol, band = f"{key}_violations", f"{key}_band"
-    bad = {m: float(np.mean([r[viol] > 0 for r in runs if r["m"] == m])) for m in ws}
-    band_runs = {m: float(np.mean([r[viol] == 0 and r[band] > 0 for r in runs if r["m"] == m])) for m in ws}
-    frac_iter = {m: float(np.mean([1 - (r[viol] + r[band]) / (r["steps"] + 1) for r in runs if r["m"] == m]))
-                 for m in ws}
-    top = ws[-1]
-    top_runs = [r for r in runs if r["m"] == top]
-    clean = all(r[viol] == 0 and r[band] == 0 for r in top_runs)
-    dec = trend.width_trend(bad, top_clean=clean)
-    lam0 = [r["lambda0"] for r in runs]
-    need = max(N_DU**6 / (l**4 * 0.1**3) for l in lam0)
-    tstats = {"fraction_of_runs_violating": bad, "fraction_of_runs_with_band_steps_only": band_runs,
-              "fraction_of_steps_within_bound": frac_iter, "rule": dec.note,
-              "lambda0_range": [min(lam0), max(lam0)], "theorem_width_n6_over_lambda4_delta3": need}
+    ws = sorted(tr["widths"])
+    dec, tstats, top_runs = _trend_decision(tr, key)
+    need = tstats["theorem_width_n6_over_lambda4_delta3"]
+    frac_iter, bad = tstats["fraction_of_steps_within_bound"], tstats["fraction_of_runs_violating"]
     outs = []
     if dec.status == "holds":
         for r in top_runs:
             worst = r["lam_worst_ratio"] if key == "lam" else 1.0 / max(r["decay_worst_ratio"], 1e-300)
-            outs.append(Outcome.holds(math.log10(max(worst, 1e-300)), m=top, dataset=r["dataset"], init=r["init"],
+            outs.append(Outcome.holds(math.log10(max(worst, 1e-300)), m=ws[-1], dataset=r["dataset"], init=r["init"],
                                       lambda0=r["lambda0"], steps=r["steps"], eta=r["eta"]))
     elif dec.status == "fails":
-        outs.append(Outcome.fails({"kind": "trend", "claim": key}, dec.margin, note=dec.note, **tstats))
+        outs.append(Outcome.fails(_trend_payload(ctx.seed, ctx.draws, ws, DU_INITS, key), dec.margin, note=dec.note,
+                                  **tstats))
     else:
         outs.append(Outcome.band(note=dec.note, **tstats))
     fig_frac = {"kind": "line", "title": f"{label}: runs and GD steps within the bound, against m",
@@ -684,13 +764,34 @@ def _trend_result(ctx: Context, key: str, label: str, figs: list[dict]) -> Resul
                            "runs violating the bound": {"x": ws, "y": [bad[m] for m in ws]}}}
     return merge([], extra=outs, statistics=tstats,
                  tried=(f"GD on eq. (10) (W trained, a fixed; kernels.train_gd with train_a=False): {ctx.draws} datasets "
-                        f"of n = {N_DU} unit-norm points in R^{D_DU}, labels U(-1, 1), widths {ws} x 2 inits; eta = "
+                        f"of n = {N_DU} unit-norm points in R^{D_DU}, labels U(-1, 1), widths {ws} x {DU_INITS} inits; eta = "
                         "0.25/lambda_max, t = k eta up to exp(-lambda_0 t) = 1e-3 (<= 4000 steps), every step decided by "
-                        "tolerance.at_most (band steps counted apart). The theorem's width n^6/(lambda_0^4 delta^3) "
+                        "tolerance.at_most (band steps counted apart; a run that blows up -- loss non-finite or > 1e12 "
+                        "L(0) -- violates the decay bound at that step, its lambda bound is decided on H there, and it "
+                        "is never clean). The theorem's width n^6/(lambda_0^4 delta^3) "
                         f"(delta = 0.1, constants dropped) is up to {need:.1e}: decided on the trend -- supported if "
                         "every run at the largest width is within the bound at every step, refuted if at least half "
                         "the runs there violate it and no fewer than at the smallest width, else inconclusive"),
                  figures=[fig_frac] + figs)
+
+
+def _replay_du_trend(p: dict) -> Outcome:
+    """Re-run every stored GD run (datasets x widths x inits of the stored seed; ~6 s at the
+    standard profile) and re-decide the width trend of the stored claim (lam / decay)."""
+    key = str(p.get("claim"))
+    if p.get("kind") != "trend" or key not in ("lam", "decay"):
+        raise LandscapeError(f"payload kind={p.get('kind')!r}, claim={key!r} is invalid; expected 'trend', 'lam'/'decay'")
+    widths = [int(m) for m in p["widths"]]
+    if len(set(widths)) < 2 or min(widths) < 1 or int(p["draws"]) < 1 or int(p["inits"]) < 1:
+        raise LandscapeError("payload needs >= 2 widths >= 1, draws >= 1 and inits >= 1")
+    tr = _du_runs_cached(int(p["seed"]), int(p["draws"]), tuple(widths), int(p["inits"]))
+    dec, tstats, _ = _trend_decision(tr, key)
+    if dec.status == "holds":
+        return Outcome.holds(dec.margin, **tstats)
+    if dec.status == "fails":
+        return Outcome.fails(_trend_payload(int(p["seed"]), int(p["draws"]), widths, int(p["inits"]), key),
+                             dec.margin, note=dec.note, **tstats)
+    return Outcome.band(note=dec.note, **tstats)
 
 
 def _hardest(tr: dict) -> int:
@@ -769,20 +870,31 @@ def small_m_outcome(kind: str, x: np.ndarray, y: np.ndarray, m: int, seed: int) 
              "max_decay_ratio": r["decay_worst_ratio"], "final_relative_residual": r["r2"][-1] / max(r["r2"][0], 1e-300),
              "rank_bound_dm": x.shape[1] * m}
     payload = {"kind": kind, "x": x.tolist(), "y": y.tolist(), "m": m, "seed": seed}
+    stats |= {"complete": r["complete"], "diverged": r["diverged"], "planned_steps": r["planned_steps"]}
+    total = r["steps"] + 1 + int(r["diverged"])
     if viol > 0:
         k = first
+        blow = r["diverged"] and k == r["blowup_step"]  # the step that blew up (recorded apart)
         if kind == "lam":
-            dec = tolerance.at_most(r["lambda0"] / 2, r["lam_min"][k])
-            note = (f"m = {m}: lambda_min(H(k)) = {r['lam_min'][k]:.3g} < lambda_0/2 = {r['lambda0'] / 2:.3g} at step "
-                    f"{k} (t = {k * r['eta']:.3g}); {viol} of {r['steps'] + 1} steps violate it")
+            lm = r["blowup_lam_min"] if blow else r["lam_min"][k]
+            dec = (tolerance.at_most(r["lambda0"] / 2, lm) if math.isfinite(lm)
+                   else tolerance.Decision(math.inf, "nonzero", math.inf))
+            note = (f"m = {m}: lambda_min(H(k)) = {lm:.3g} < lambda_0/2 = {r['lambda0'] / 2:.3g} at step "
+                    f"{k} (t = {k * r['eta']:.3g}{', where GD blew up' if blow else ''}); {viol} of {total} steps "
+                    "violate it")
         else:
+            rr = r["blowup_r2"] if blow else r["r2"][k]
             bound = math.exp(-r["lambda0"] * k * r["eta"]) * r["r2"][0]
-            dec = tolerance.at_most(r["r2"][k], bound)
-            note = (f"m = {m}: ||u - y||^2 = {r['r2'][k]:.3g} > exp(-lambda_0 t)||u(0) - y||^2 = {bound:.3g} at "
-                    f"t = {k * r['eta']:.3g}; {viol} of {r['steps'] + 1} steps violate it")
+            dec = (tolerance.at_most(rr, bound) if math.isfinite(rr)
+                   else tolerance.Decision(math.inf, "nonzero", math.inf))
+            note = (f"m = {m}: ||u - y||^2 = {rr:.3g} > exp(-lambda_0 t)||u(0) - y||^2 = {bound:.3g} at "
+                    f"t = {k * r['eta']:.3g}{' (GD blew up there)' if blow else ''}; {viol} of {total} steps violate it")
         return Outcome.fails(payload, dec.margin, note=note, **stats)
     if r[f"{kind}_band"] > 0:
         return Outcome.band(note="a step in the tolerance band", **stats)
+    if not r["complete"]:
+        return Outcome.band(note=f"GD blew up at step {r['blowup_step']} with the bound still met: the run is "
+                                 "incomplete, not a clean run", **stats)
     worst = r["lam_worst_ratio"] if kind == "lam" else 1.0 / max(r["decay_worst_ratio"], 1e-300)
     return Outcome.holds(math.log10(max(worst, 1e-300)), **stats)
 
@@ -837,6 +949,8 @@ def _replay_small(p: dict) -> Outcome:
                            int(p["m"]), int(p["seed"]))
 
 
+check_lambda_min.replayer(_replay_du_trend)
+check_decay.replayer(_replay_du_trend)
 check_lambda_min_small.replayer(_replay_small)
 check_decay_small.replayer(_replay_small)
 
