@@ -102,11 +102,34 @@ Float64 saturation makes plateaus that mathematics does not have: ``tanh(z) == +
 ``sigmoid(-z) == 0`` exactly for large ``|z|``, so a unit with huge weights is exactly flat
 in float64 and the flat probe certifies ``non-strict`` (e.g. L-BFGS runs that drift to
 infinity in a small tanh MLP); the exact plateau of Li-Ding-Sun Proposition 1 looks the
-same.  Callers that care must bound the pre-activations (or weights) at ``w``.
+same.  Callers that care must bound the pre-activations (or weights) at ``w``: the suite's
+one rule for that is :func:`saturation` below (used by :mod:`landscape.claims.lds_search`,
+:mod:`landscape.claims.jiang` and the ``stationary`` property of :mod:`landscape.fixtures`).
+
+Saturation: the one rule
+========================
+A hidden unit of a network with a *saturating* activation (:data:`SATURATING_TAILS`: a tail
+on which ``sigma`` flattens) is **saturated** when its pre-activation lies beyond the
+activation's threshold :func:`saturation_threshold` on a flat tail (either one, for tanh and
+sigmoid) at *every* sample.  The
+threshold is where the policy loses the unit: the smallest ``Z >= 1`` with
+``|sigma'(z)| <= ZERO * D`` for every ``z`` beyond ``Z`` on the tail, ``D = max_{|u| <= 1}
+|sigma'(u)|`` the derivative's scale at unit pre-activation (tanh 12.2, sigmoid 24.4,
+softplus -23.3, negsq_exp -29.6, cubic_exp -32.1 for ``ZERO = 1e-10``).  The unit's
+incoming weights then have gradient *and* Hessian rows below the policy's zero whatever the
+residual, and growing them lowers the loss by less than round-off: a zero gradient there
+is not evidence of a stationary point, and its Hessian null directions are float64's (the
+signature of a drift towards infinity, e.g. towards a step function).  A point with a
+saturated unit and a positive loss is therefore *not a finite stationary point the policy
+can certify*: callers exclude it (and count it), never call it stationary.  (At zero loss the
+residual vanishes and the gradient is exactly zero, saturated or not.)  A unit beyond the
+threshold at *some* samples only is not saturated: the others decide its weights, as for a
+ReLU unit dead at some samples.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 import warnings
@@ -208,6 +231,108 @@ def ball_attack(loss: LossFn, w: torch.Tensor, radius: float, *, starts: int, st
 
 
 # =======================================================================================
+# Saturation (the one rule; see the module docstring)
+# =======================================================================================
+
+#: Activations of the registry with a flat tail, and its side(s): -1 for z -> -inf, +1 for z -> +inf.
+SATURATING_TAILS: dict[str, tuple[int, ...]] = {"sigmoid": (-1, 1), "tanh": (-1, 1), "softplus": (-1,),
+                                                "negsq_exp": (-1,), "cubic_exp": (-1,)}
+
+
+@functools.cache
+def saturation_threshold(activation: str, side: int) -> float:
+    """``Z`` (signed: ``side * Z``) beyond which ``|sigma'| <= ZERO * max_{|u|<=1} |sigma'(u)|`` on that tail.
+
+    Computed once per activation from its torch function (float64 autograd) on a fine
+    logarithmic grid of ``|z|`` in ``[1, 10^4]``: the smallest grid value from which every
+    farther one is below the threshold.  ``inf`` if the tail never gets that flat.
+    """
+    from . import activations
+
+    fn = activations.get(activation).torch
+    near = torch.linspace(-1.0, 1.0, 2001, dtype=torch.float64, requires_grad=True)
+    (d_near,) = torch.autograd.grad(fn(near).sum(), near)
+    scale = float(d_near.abs().max())
+    mags = torch.logspace(0.0, 4.0, 40001, dtype=torch.float64)
+    z = (side * mags).clone().requires_grad_(True)
+    (d,) = torch.autograd.grad(fn(z).sum(), z)
+    flat = (d.abs() <= tolerance.ZERO * scale).numpy()
+    if not flat[-1]:
+        return math.inf
+    bad = np.nonzero(~flat)[0]
+    first = int(bad[-1]) + 1 if bad.size else 0
+    return float(side * mags[first])
+
+
+@dataclass(frozen=True)
+class Saturation:
+    """Which hidden units are saturated (beyond the threshold at every sample) at one point.
+
+    ``units``: ``[{"layer", "unit", "min_abs_preactivation", "threshold"}]`` of the saturated
+    units; ``max_preactivation``: the largest ``|pre-activation|`` over all units and samples;
+    ``thresholds``: the activation's signed thresholds (empty for non-saturating activations).
+    """
+
+    activation: str
+    thresholds: tuple[float, ...]
+    units: tuple[dict, ...]
+    max_preactivation: float
+
+    @property
+    def saturated(self) -> bool:
+        return bool(self.units)
+
+    def reason(self) -> str:
+        if not self.units:
+            return "no saturated unit"
+        u = self.units[0]
+        return (f"{len(self.units)} {self.activation} unit(s) saturated at every sample (e.g. layer {u['layer']} unit "
+                f"{u['unit']}: |pre-activation| >= {u['min_abs_preactivation']:.3g} beyond the threshold "
+                f"{u['threshold']:g}, where sigma' is below the policy's zero): flat in float64, the end of a drift "
+                "towards infinity, not a finite stationary point")
+
+    def as_dict(self) -> dict:
+        return {"activation": self.activation, "saturated": self.saturated, "thresholds": list(self.thresholds),
+                "units": [dict(u) for u in self.units], "max_preactivation": self.max_preactivation}
+
+
+def saturation(spec, w, x: np.ndarray) -> Saturation:
+    """:class:`Saturation` of the MLP ``spec`` (:class:`~landscape.networks.mlp.MLPSpec`) at flat weights ``w``
+    on samples ``x`` of shape ``(d0, N)`` (columns are samples) -- the suite's one saturation rule."""
+    from . import activations
+    from .networks.mlp import MLP
+
+    net = MLP(spec, [np.zeros(s) for s in spec.shapes()])
+    ws = net.unflatten(torch.as_tensor(w, dtype=torch.float64))
+    t = torch.as_tensor(np.asarray(x, dtype=np.float64))
+    act = activations.get(spec.activation)
+    sides = SATURATING_TAILS.get(act.name, ())
+    thr = {s_: saturation_threshold(act.name, s_) for s_ in sides}
+    units, top = [], 0.0
+    with torch.no_grad():
+        for layer, wl in enumerate(ws[:-1]):
+            if spec.bias:
+                t = torch.cat([t, torch.ones(1, t.shape[1], dtype=torch.float64)])
+            pre = wl @ t
+            if pre.numel():
+                top = max(top, float(pre.abs().max()))
+            beyond = torch.zeros_like(pre, dtype=torch.bool)
+            for s_, z0 in thr.items():  # on *some* flat tail at each sample (tanh: either side)
+                if math.isfinite(z0):
+                    beyond |= pre * s_ >= abs(z0)
+            for j in torch.nonzero(beyond.all(dim=1)).reshape(-1).tolist() if thr else []:
+                units.append({"layer": layer, "unit": int(j), "threshold": min(abs(v) for v in thr.values()),
+                              "min_abs_preactivation": float(pre[j].abs().min())})
+            t = act(pre)
+    return Saturation(act.name, tuple(thr[s_] for s_ in sides), tuple(units), top)
+
+
+def max_preactivation(spec, w, x: np.ndarray) -> float:
+    """Largest |pre-activation| over all hidden units and samples (``x``: ``(d0, N)``)."""
+    return saturation(spec, w, x).max_preactivation
+
+
+# =======================================================================================
 # Helpers
 # =======================================================================================
 
@@ -252,13 +377,21 @@ def loss_scale(l0: float, lam_abs: float, distance: float) -> float:
 def lower_decision(l0: float, lv: float, distance: float, lam_abs: float) -> Decision:
     """Is ``L(v) = lv`` below ``L(w) = l0``?  ``nonzero``: clearly lower; ``zero``: not lower.
 
-    ``tolerance.at_most(l0, lv, scale=Lambda d^2 / 2)`` -- decides ``l0 <= lv``.
+    ``tolerance.at_most(l0, lv, scale=Lambda d^2 / 2)`` -- decides ``l0 <= lv``.  A probe loss
+    of ``+inf`` (overflow) is not lower; NaN is undecided.
     """
+    if math.isfinite(l0) and not math.isfinite(lv):
+        return Decision(0.0, "zero", math.inf) if lv > 0 else Decision(0.0, "band", 0.0)
     return tolerance.at_most(l0, lv, scale=loss_scale(l0, lam_abs, distance))
 
 
 def equal_decision(l0: float, lv: float, distance: float, lam_abs: float) -> Decision:
-    """Is ``L(v) = L(w)``?  ``tolerance.equal(lv, l0, scale=Lambda d^2 / 2)``; ``zero`` = equal."""
+    """Is ``L(v) = L(w)``?  ``tolerance.equal(lv, l0, scale=Lambda d^2 / 2)``; ``zero`` = equal.
+
+    A probe whose loss overflowed to ``+inf`` (finite ``L(w)``) is clearly not equal; a NaN
+    loss is undecided (band)."""
+    if math.isfinite(l0) and not math.isfinite(lv):
+        return Decision(math.inf, "nonzero", math.inf) if lv > 0 else Decision(0.0, "band", 0.0)
     return tolerance.equal(lv, l0, scale=loss_scale(l0, lam_abs, distance))
 
 
@@ -551,6 +684,7 @@ class StationaryPoint:
     grad_scale: float
     stationarity: Decision
     history: list[float] = field(default_factory=list)  # loss at each L-BFGS evaluation, then per Newton step
+    left_float64: bool = False  # an L-BFGS chunk left float64; refinement continued from that chunk's finite start
 
     def as_dict(self) -> dict:
         d = {k: v for k, v in asdict(self).items() if k not in ("w", "stationarity")}
@@ -580,7 +714,9 @@ def refine_stationary(loss: LossFn, w: torch.Tensor, *, max_iter: int = 200, his
     Newton steps with the exact Hessian, pseudo-inverted on the eigenvalues the policy
     calls non-zero (so singular Hessians at non-strict minima are handled); a step is
     accepted only if it reduces the gradient norm.  Newton converges to saddles as well:
-    this refines *stationarity*, it does not minimise.
+    this refines *stationarity*, it does not minimise.  A chunk whose iterate, loss or gradient
+    leaves float64 (overflow of e^z activations on a drift) is undone: L-BFGS stops at that
+    chunk's finite start (``left_float64``) and the Newton steps and decisions run there.
     """
     p = _flat64(w).requires_grad_(True)
     history: list[float] = []
@@ -598,14 +734,27 @@ def refine_stationary(loss: LossFn, w: torch.Tensor, *, max_iter: int = 200, his
     iters = 0
     best_loss, best_g = math.inf, math.inf
     # chunks of L-BFGS: stop at g = 0, when a chunk improves neither loss nor |g|, or on a stall
+    left = False
     while iters < max_iter:
         budget = min(chunk, max_iter - iters)
         opt.param_groups[0]["max_iter"] = budget
         before = int(opt.state[p].get("n_iter", 0))
-        opt.step(closure)
+        keep = p.detach().clone()
+        try:
+            opt.step(closure)
+            ok = bool(torch.isfinite(p.detach()).all())
+            if ok:
+                val_c, g_c = _value_and_grad(loss, p.detach())
+                ok = math.isfinite(val_c) and bool(torch.isfinite(g_c).all())
+        except (ArithmeticError, RuntimeError, IndexError, ValueError):  # a line search that left float64
+            ok = False
+        if not ok:  # the chunk left float64 (e.g. e^z overflow): keep its finite start and stop L-BFGS
+            with torch.no_grad():
+                p.copy_(keep)
+            left = True
+            break
         done = int(opt.state[p].get("n_iter", 0)) - before
         iters += done
-        val_c, g_c = _value_and_grad(loss, p.detach())
         gn_c = float(g_c.norm())
         improved = val_c < best_loss or gn_c < best_g
         best_loss, best_g = min(best_loss, val_c), min(best_g, gn_c)
@@ -631,7 +780,7 @@ def refine_stationary(loss: LossFn, w: torch.Tensor, *, max_iter: int = 200, his
     gn = float(g.norm())
     gs = gradient_scale(val, v, lam, gn)
     return StationaryPoint(v, val, gn, iters, len(history) - accepted, accepted, lam, gs, stationarity(gn, gs),
-                           history)
+                           history, left)
 
 
 # =======================================================================================

@@ -41,6 +41,24 @@ check this to round-off).  Against the loss of the network itself, ``Q(f_w | D_T
 ``sum_t l'(y_t, fhat_w(x_t)) S_N[df_w/dw](x_t)`` (``S_N`` = partial sum over the box).
 :func:`eq9` measures the discrepancy together with both sources: the energy of
 ``df/dw`` outside the box and the pointwise truncation at the data.
+
+The residual is therefore *predicted* by the pointwise truncation errors alone:
+
+    grad_w Q - H grad_theta Q = sum_t [ l'(y_t, f_t) J_t - l'(y_t, fhat_t) (S_N J)_t ]
+
+with ``J_t = df_w(x_t)/dw`` (the Jacobian at the data, by autograd), ``f_t = f_w(x_t)``, and
+``fhat_t``, ``(S_N J)_t`` the truncated series of ``f`` and ``df/dw`` evaluated at the data
+(complex features times ``theta`` / ``H``).  :func:`eq9` computes that prediction
+(``residual_predicted``) on a path independent of the product it checks: the measured
+residual is ``lhs - rhs_real``, the literal gradient (autograd of ``Q``) minus the *real
+view* ``H_real grad_c Q`` (``fourier.to_real`` and ``canonical.real_features``), the
+prediction uses the complex series and the per-point Jacobian.  :func:`eq9_agreement` is the
+relative difference of the two; it is round-off whatever the truncation (an algebraic
+identity), so a clear difference is a failure of eq. (9)'s decomposition as implemented:
+a conjugated or transposed ``H``, columns of ``H`` out of step with the features, a wrong
+real view, ``l'`` taken at the wrong outputs.  It cannot see an error common to ``H`` and
+its own partial sums (a wrong FFT): that is what the exact-coefficient tests and the measured
+discretisation error are for.
 """
 
 from __future__ import annotations
@@ -70,8 +88,8 @@ MAX_JACOBIAN_BYTES: int = 2 * 1024**3
 __all__ = [
     "BATCH_BYTES", "Disparity", "DisparityBatch", "DiscretisationError", "EXACT", "Eq9", "Eq9Limit",
     "MAX_JACOBIAN_BYTES", "METHODS", "RankWithError", "canonical_gradient", "disparity", "disparity_batch",
-    "disparity_refinement", "disparity_with_error", "eq9", "eq9_limit", "evaluate", "jacobian", "literal_gradient",
-    "normalised_spectrum", "rank_with_error", "relu_two_layer_exact", "squared_loss",
+    "disparity_refinement", "disparity_with_error", "eq9", "eq9_agreement", "eq9_limit", "evaluate", "jacobian", "literal_gradient",
+    "normalised_spectrum", "rank_with_error", "relu_two_layer_exact", "relu_two_layer_exact_mp", "squared_loss",
 ]
 
 
@@ -691,6 +709,50 @@ def relu_two_layer_exact(params: torch.Tensor | np.ndarray, n: Sequence[int]) ->
     return Disparity(H, n, 0, "exact", out, tot, theta, f_out, f_tot, {"exact": time.perf_counter() - t0})
 
 
+def relu_two_layer_exact_mp(params: torch.Tensor | np.ndarray, n: Sequence[int], dps: int):
+    """The real view of :func:`relu_two_layer_exact`'s H, up to column scaling, as an ``mpmath.matrix`` at ``dps`` digits.
+
+    Same closed-form integrals, evaluated in multiple precision from the exact float64
+    weights; columns ``Re H_0`` and ``Re H_k, Im H_k`` (``k = 1..n``), which span the same
+    column space as :attr:`Disparity.real` (a column scaling of it: same rank).  For
+    ``tolerance.rank(..., exact=lambda d: relu_two_layer_exact_mp(w, n, d))``.
+    """
+    import mpmath
+
+    n = fourier._check_n(n)
+    if len(n) != 1:
+        raise LandscapeError(f"box {n} has K = {len(n)}; the exact ReLU path is for K = 1")
+    v = _params(params).numpy()
+    if v.size % 3:
+        raise LandscapeError(f"{v.size} parameters do not form a K = 1 two-layer network; expected M = 3 m")
+    m = v.size // 3
+    with mpmath.workdps(dps):
+        rows = []
+        cols: list[list] = [[] for _ in range(3 * m)]
+        for j in range(m):
+            w, b, a = (mpmath.mpf(float(t)) for t in (v[2 * j], v[2 * j + 1], v[2 * m + j]))
+            if w == 0:
+                lo, hi = mpmath.mpf(0), (mpmath.mpf(1) if b > 0 else mpmath.mpf(0))
+            else:
+                c = -b / w
+                c = min(max(c, mpmath.mpf(0)), mpmath.mpf(1))
+                lo, hi = (c, mpmath.mpf(1)) if w > 0 else (mpmath.mpf(0), c)
+            for k in range(int(n[0]) + 1):
+                if hi <= lo:
+                    i0 = i1 = mpmath.mpc(0)
+                elif k == 0:
+                    i0, i1 = mpmath.mpc(hi - lo), mpmath.mpc((hi**2 - lo**2) / 2)
+                else:
+                    al = mpmath.mpc(0, -2 * mpmath.pi * k)
+                    eu, el = mpmath.exp(al * hi), mpmath.exp(al * lo)
+                    i0 = (eu - el) / al
+                    i1 = eu * (hi / al - 1 / al**2) - el * (lo / al - 1 / al**2)
+                for r, val in ((2 * j, a * i1), (2 * j + 1, a * i0), (2 * m + j, w * i1 + b * i0)):
+                    cols[r].extend([val.real] if k == 0 else [val.real, val.imag])
+        rows = cols
+        return mpmath.matrix(rows)
+
+
 # -- eq. (9) ----------------------------------------------------------------------------------------------------------
 def literal_gradient(f: NetworkFn, params: torch.Tensor | np.ndarray, x: torch.Tensor | np.ndarray,
                      y: torch.Tensor | np.ndarray, *, loss: Any = squared_loss) -> np.ndarray:
@@ -754,7 +816,10 @@ class Eq9:
     ``J_D`` the Jacobian at the data; ``value_truncation``: ``max_t |f_w - fhat_w|(x_t) /
     max_t |f_w(x_t)|``; ``loss_literal`` = ``Q(f_w|D_T)``, ``loss_canonical`` =
     ``Q(theta_eps|D_T)``; ``residual``: where ``l'`` is evaluated on the right side
-    (``canonical``: at ``fhat_w(x_t)``, the paper; ``literal``: at ``f_w(x_t)``).
+    (``canonical``: at ``fhat_w(x_t)``, the paper; ``literal``: at ``f_w(x_t)``);
+    ``residual_predicted``: ``sum_t [l'(y_t, f_t) J_t - l'(y_t, fhat_t) (S_N J)_t]`` from the
+    pointwise truncation errors (module docstring); ``agreement``:
+    :func:`eq9_agreement` of ``lhs - rhs_real`` and that prediction.
     """
 
     lhs: np.ndarray
@@ -774,6 +839,8 @@ class Eq9:
     loss_literal: float
     loss_canonical: float
     disparity: Disparity
+    residual_predicted: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    agreement: float = 0.0
 
     def summary(self) -> dict[str, Any]:
         """JSON-friendly scalars."""
@@ -783,7 +850,22 @@ class Eq9:
                 "truncation": self.truncation, "truncation_max": self.truncation_max,
                 "pointwise_truncation": self.pointwise_truncation, "value_truncation": self.value_truncation,
                 "loss_literal": self.loss_literal, "loss_canonical": self.loss_canonical,
-                "lhs_norm": float(np.linalg.norm(self.lhs)), "rhs_norm": float(np.linalg.norm(self.rhs))}
+                "lhs_norm": float(np.linalg.norm(self.lhs)), "rhs_norm": float(np.linalg.norm(self.rhs)),
+                "residual_predicted_norm": float(np.linalg.norm(self.residual_predicted)),
+                "agreement": self.agreement}
+
+
+def eq9_agreement(lhs: np.ndarray, rhs: np.ndarray, predicted: np.ndarray) -> float:
+    """``||(lhs - rhs) - predicted|| / max(||lhs||, ||rhs||, ||predicted||)``: how far the measured residual of
+    eq. (9) is from the one predicted by the pointwise truncation errors (0 when all three vanish).
+
+    Decided by the tolerance policy (``classify``): round-off for a correct implementation of
+    eq. (9), whatever N and wherever the data (module docstring)."""
+    lhs, rhs, predicted = (np.asarray(v, dtype=np.float64) for v in (lhs, rhs, predicted))
+    if not (lhs.shape == rhs.shape == predicted.shape):
+        raise LandscapeError(f"shapes {lhs.shape}, {rhs.shape}, {predicted.shape} differ; expected three (M,) vectors")
+    den = max(float(np.linalg.norm(lhs)), float(np.linalg.norm(rhs)), float(np.linalg.norm(predicted)))
+    return float(np.linalg.norm(lhs - rhs - predicted)) / den if den > 0 else 0.0
 
 
 def eq9(f: NetworkFn, params: torch.Tensor | np.ndarray, x: torch.Tensor | np.ndarray,
@@ -828,6 +910,15 @@ def eq9(f: NetworkFn, params: torch.Tensor | np.ndarray, x: torch.Tensor | np.nd
         q_lit = float(_total(fn, yt, torch.from_numpy(f_data)))
         q_can = float(_total(fn, yt, torch.from_numpy(np.ascontiguousarray(fhat))))
     fmax = float(np.max(np.abs(f_data)))
+    # the residual predicted by the pointwise truncation errors (module docstring): l' at f_t and at fhat_t (or f_t)
+    def lprime(at: np.ndarray) -> np.ndarray:
+        yh = torch.from_numpy(np.ascontiguousarray(at)).clone().requires_grad_(True)
+        (r_,) = torch.autograd.grad(_total(fn, yt, yh), yh, allow_unused=True)
+        return np.zeros(yt.shape[0]) if r_ is None else r_.detach().numpy()
+
+    r_lit = lprime(f_data)
+    r_hat = r_lit if residual == "literal" else lprime(fhat)
+    predicted = jd @ r_lit - partial @ r_hat
     return Eq9(
         lhs=lhs, rhs=rhs, rhs_real=rhs_real, grad_theta=g, grad_c=gc, residual=residual,
         discrepancy_abs=diff, discrepancy=diff / den if den > 0 else 0.0,
@@ -836,6 +927,7 @@ def eq9(f: NetworkFn, params: torch.Tensor | np.ndarray, x: torch.Tensor | np.nd
         pointwise_truncation=float(np.linalg.norm(jd - partial)) / jn if jn > 0 else 0.0,
         value_truncation=float(np.max(np.abs(f_data - fhat))) / fmax if fmax > 0 else 0.0,
         loss_literal=q_lit, loss_canonical=q_can, disparity=D,
+        residual_predicted=predicted, agreement=eq9_agreement(lhs, rhs_real, predicted),
     )
 
 

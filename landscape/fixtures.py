@@ -42,7 +42,9 @@ PROPERTIES: dict[str, str] = {
     "id": "fixture id", "source": "the claim or construction that built it",
     "kind": "bad_local_min | stationary | global_min | rank_deficient | counterexample | ...",
     "certificate": "strict | non-strict | saddle | None: what a local-minimum certificate established",
-    "stationary": "gradient zero (True / False / None unknown)",
+    "stationary": ("gradient zero (True / False / None unknown); None for a saturated point with a positive loss "
+                   "(landscape.certify.saturation: float64 cannot certify it, whatever the facts say)"),
+    "saturated": "some hidden unit saturated at every sample (landscape.certify.saturation, the suite's one rule)",
     "bad": "loss clearly above a known lower attained loss or the global infimum (True / False / None)",
     "d0": "input dimension", "widths": "hidden widths (d_1..d_H)", "depth": "H", "d_H": "last hidden width",
     "d_out": "output dimension", "N": "number of samples", "n_params": "number of weights",
@@ -130,9 +132,19 @@ def _properties(f: Fixture) -> dict[str, Any]:
         d = tolerance.classify(max(l0 - min(lower), 0.0) / max(abs(l0), tolerance.ABS_FLOOR))
         bad = {"nonzero": True, "zero": False, "band": None}[d.outcome]
     cols = [tuple(c) for c in np.asarray(f.x).T.tolist()]
+    from .certify import saturation
+
+    sat = saturation(f.spec, f.flat(), f.x).saturated
+    stationary = facts.get("stationary")
+    if sat and stationary:  # the one saturation rule: a saturated point at a positive loss is not certified
+        with torch.no_grad():
+            l_now = float(f.loss_fn()(f.flat()))
+        scale = float(np.sum(np.asarray(f.y, dtype=float) ** 2))
+        if tolerance.classify(l_now / scale if scale > 0 else l_now).outcome != "zero":
+            stationary = None
     return {
         "id": f.id, "source": f.source, "kind": f.kind, "certificate": cert,
-        "stationary": facts.get("stationary"), "bad": bad,
+        "stationary": stationary, "saturated": sat, "bad": bad,
         "d0": f.spec.d0, "widths": list(f.spec.widths), "depth": f.spec.depth, "d_H": f.spec.d_H,
         "d_out": f.spec.d_out, "N": n, "n_params": f.spec.n_params(), "bias": f.spec.bias,
         "activation": act.name, "continuous": act.continuous, "analytic": act.analytic, "smooth": act.smooth,

@@ -279,3 +279,63 @@ def test_blas_threads_is_restored():
     after = [g() for g, _ in train._openblas_handles()]
     assert all(v == 1 for v in inside)
     assert len(after) == len(inside)
+
+
+# --------------------------------------------------------------------------------------
+# saturation: the suite's one rule; refinement that leaves float64; overflowing probes
+# --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("act,side,approx", [("tanh", 1, 12.2), ("tanh", -1, -12.2), ("sigmoid", 1, 24.4),
+                                             ("sigmoid", -1, -24.4), ("softplus", -1, -23.3)])
+def test_saturation_thresholds_are_where_the_policy_loses_the_derivative(act, side, approx):
+    from landscape import activations
+
+    z0 = certify.saturation_threshold(act, side)
+    assert z0 == pytest.approx(approx, abs=0.05)
+    fn = activations.get(act).torch
+    near = torch.linspace(-1, 1, 201, dtype=F64, requires_grad=True)
+    (dn,) = torch.autograd.grad(fn(near).sum(), near)
+    scale = float(dn.abs().max())
+
+    def deriv(z: float) -> float:
+        t = torch.tensor([z], dtype=F64, requires_grad=True)
+        (d,) = torch.autograd.grad(fn(t).sum(), t)
+        return abs(float(d))
+
+    assert deriv(z0 * 1.01) <= tolerance.ZERO * scale < deriv(z0 * 0.97)
+    assert certify.SATURATING_TAILS.get("relu") is None and certify.SATURATING_TAILS["softplus"] == (-1,)
+
+
+def test_saturation_needs_every_sample_on_a_flat_tail():
+    spec = MLPSpec(1, (2,), 1, "tanh", True)
+    x = np.array([[0.1, 0.4, 0.9]])
+    # unit 0: w x + b = 50 x - 25 -> (-20, -5, 20): beyond 12.2 at two samples only; unit 1: 100 x + 10 -> all > 12.2
+    w = torch.tensor([50.0, -25.0, 100.0, 10.0, 1.0, 1.0], dtype=F64)
+    s = certify.saturation(spec, w, x)
+    assert s.saturated and [u["unit"] for u in s.units] == [1] and s.max_preactivation == pytest.approx(100.0)
+    # either tail counts at each sample (tanh is flat at both ends): 60 x - 27 -> (-21, -3, 27) has a -3
+    w2 = torch.tensor([50.0, -25.0, 60.0, -27.0, 1.0, 1.0], dtype=F64)
+    assert not certify.saturation(spec, w2, x).saturated
+    w3 = torch.tensor([50.0, -25.0, 200.0, -60.0, 1.0, 1.0], dtype=F64)  # (-40, 20, 120): each beyond, mixed sides
+    assert certify.saturation(spec, w3, x).saturated
+    # softplus saturates only for z -> -inf; ReLU never (it is exactly flat off the data, a mathematical fact)
+    sp = MLPSpec(1, (1,), 1, "softplus", True)
+    assert certify.saturation(sp, torch.tensor([1.0, -40.0, 1.0], dtype=F64), x).saturated
+    assert not certify.saturation(sp, torch.tensor([1.0, 40.0, 1.0], dtype=F64), x).saturated
+    assert not certify.saturation(MLPSpec(1, (1,), 1, "relu", True), torch.tensor([1.0, -40.0, 1.0], dtype=F64),
+                                  x).saturated
+    d = json.loads(json.dumps(s.as_dict(), allow_nan=False))
+    assert d["saturated"] is True and "saturated at every sample" in s.reason()
+
+
+def test_refine_stationary_keeps_the_last_finite_point_when_lbfgs_leaves_float64():
+    loss = lambda v: -torch.exp(torch.exp(v[0])) + v[1] ** 2  # noqa: E731 - overflows to -inf along the descent
+    sp = certify.refine_stationary(loss, _t(1.0, 0.5), max_iter=200)
+    assert sp.left_float64 and torch.isfinite(sp.w).all() and math.isfinite(sp.loss)
+    assert sp.stationarity.outcome == "nonzero"  # a finite point, certified not stationary
+
+
+def test_overflowing_probe_is_neither_lower_nor_equal():
+    assert certify.lower_decision(1.0, math.inf, 0.1, 1.0).outcome == "zero"
+    assert certify.equal_decision(1.0, math.inf, 0.1, 1.0).outcome == "nonzero"
+    assert certify.equal_decision(1.0, math.nan, 0.1, 1.0).outcome == "band"

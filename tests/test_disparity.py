@@ -625,6 +625,127 @@ def _net(spec):
     return _net_fn(spec)
 
 
+# -- eq. (9): the residual is the truncation residual (jiang.eq9 / .interior) ----------------------------------------
+@pytest.mark.parametrize("k_dim,x", [(1, [[0.3], [0.55], [0.9]]), (1, [[0.0], [0.4], [1.0]]),
+                                     (2, [[0.2, 0.7], [0.5, 0.5], [0.9, 0.1]])])
+def test_eq9_residual_is_predicted_by_the_pointwise_truncation_errors(k_dim, x):
+    """grad_w Q - H grad_theta Q = sum_t [l'(f_t) J_t - l'(fhat_t) (S_N J)_t] at every N (interior and face data),
+    while the Wirtinger product H conj(grad_theta Q) -- real too, but not eq. (9) -- disagrees clearly."""
+    rng = np.random.default_rng(5)
+    f, M = two_layer(3, k_dim, "tanh")
+    p = torch.from_numpy(rng.standard_normal(M))
+    x = np.array(x)
+    y = rng.standard_normal(x.shape[0])
+    G = 256 if k_dim == 1 else 32
+    wrong = []
+    for n in ((1,), (4,), (16,)) if k_dim == 1 else ((1, 1), (4, 4)):
+        e = dsp.eq9(f, p, x, y, n, G)
+        assert tolerance.classify(e.agreement).outcome == "zero" and e.agreement < 1e-13
+        assert e.agreement == dsp.eq9_agreement(e.lhs, e.rhs_real, e.residual_predicted)
+        assert np.linalg.norm(e.residual_predicted) > 1e-6 * np.linalg.norm(e.lhs)  # the residual is not trivial
+        wirtinger = (e.disparity.H @ np.conj(e.grad_theta)).real
+        wrong.append(dsp.eq9_agreement(e.lhs, wirtinger, e.residual_predicted))
+    assert max(wrong) > 1e-3 and tolerance.classify(max(wrong)).outcome == "nonzero"
+    with pytest.raises(LandscapeError):
+        dsp.eq9_agreement(e.lhs, e.rhs_real[:-1], e.residual_predicted)
+
+
+def test_eq9_outcome_fails_when_the_computed_product_is_not_the_chain_rule(monkeypatch):
+    """jiang.eq9.interior can fail: a planted error in H grad_theta Q (5 % on one row) is caught at interior data,
+    whatever the convergence; without it the same example holds."""
+    import dataclasses
+
+    from landscape.claims import jiang
+
+    x = np.array([[0.3], [0.6], [0.8]])
+    ok = jiang.eq9_outcome("tanh", 1, 2, x, 3)
+    assert ok.status == "holds" and max(ok.stats["residual_agreement"]) < 1e-13
+    real = dsp.eq9
+
+    def planted(*a, **k):
+        e = real(*a, **k)
+        bad = e.rhs_real.copy()
+        bad[0] += 0.05 * np.linalg.norm(e.lhs)
+        return dataclasses.replace(e, rhs_real=bad)
+
+    monkeypatch.setattr(jiang._disp, "eq9", planted)
+    o = jiang.eq9_outcome("tanh", 1, 2, x, 3)
+    assert o.status == "fails" and o.stats["mechanism"] == "residual" and o.margin > 3
+
+
+def test_relu_exact_multiple_precision_h_has_the_real_views_columns_and_decides_ill_conditioned_ranks():
+    rng = np.random.default_rng(2)
+    m = 6
+    w = rng.normal(size=m) * 4
+    b = -w * rng.random(m)
+    a = rng.normal(size=m)
+    w[1], b[1] = w[0], b[0] * (1 + 1e-9)  # two kinks 1e-9 apart: s_N / s_1 tiny, yet full rank
+    v = np.concatenate([np.stack([w, b], 1).reshape(-1), a])
+    D = dsp.relu_two_layer_exact(v, (12,))  # M = 18 rows, N = 25 columns: the rows decide
+    A = np.array(dsp.relu_two_layer_exact_mp(v, (12,), 30).tolist(), dtype=float)
+    R = D.real
+    for j in range(R.shape[1]):  # every real-view column is a multiple of one mp column: same column space
+        res = [np.linalg.norm(R[:, j] - A[:, i] * (R[:, j] @ A[:, i]) / (A[:, i] @ A[:, i])) for i in range(A.shape[1])]
+        assert min(res) < 1e-12 * np.linalg.norm(R[:, j])
+    target = D.M - m  # ReLU homogeneity: one exact relation per neuron (jiang.random_init_full_rank)
+    assert tolerance.rank(R, target=target).full is not True  # float64 cannot tell
+    rk = tolerance.rank(R, target=target, exact=lambda dps: dsp.relu_two_layer_exact_mp(v, (12,), dps))
+    assert rk.full is True and rk.decision.precision.startswith("mp")
+    dup = v.copy()
+    dup[2], dup[3], dup[2 * m + 1] = dup[0], dup[1], dup[2 * m]  # an exact duplicate of neuron 0
+    Dd = dsp.relu_two_layer_exact(dup, (12,))
+    rk2 = tolerance.rank(Dd.real, target=target, exact=lambda dps: dsp.relu_two_layer_exact_mp(dup, (12,), dps))
+    assert rk2.full is False
+
+
+# -- jiang: stationary points, saturation, witnesses ------------------------------------------------------------------
+def test_split_fixtures_are_labelled_by_the_shared_saturation_rule():
+    from landscape import fixtures
+    from landscape.claims import jiang
+
+    fx = {f.id: f for f in jiang.split_fixtures()}
+    ok, drift = fx["jiang.split[0]"], fx["jiang.split[1]"]
+    assert ok.kind == "stationary" and ok.facts["stationary"] is True and not ok.properties["saturated"]
+    assert drift.kind == "saturated_drift" and drift.facts["stationary"] is None
+    assert drift.properties["saturated"] is True and drift.properties["stationary"] is None
+    sel = fixtures.select(jiang.LEMMA1_REQUIRES)
+    assert "jiang.split[0]" in {f.id for f in sel.matched} and "jiang.split[1]" in sel.excluded
+
+
+@pytest.mark.parametrize("act", ["relu", "tanh", "sigmoid"])
+def test_interpolant_witness_attains_zero_loss(act):
+    from landscape.claims import jiang
+
+    rng = np.random.default_rng(1)
+    net = jiang.JiangNet(1, 12, act)
+    x = np.sort(0.1 + 0.8 * rng.random(7))[:, None]
+    y = rng.normal(size=7)
+    w, loss = jiang.interpolant_witness(net, x, y, net.init(rng))
+    assert loss < 1e-20 * float(np.sum(y**2))
+    assert float(jiang._squared_loss_fn(net, x, y)(w)) == loss
+
+
+def test_lemma1_never_calls_a_positive_loss_a_global_minimum_without_a_bound():
+    """A stationary point with full-rank H and a positive loss: band without a lower witness clearly below it
+    (even when nothing lower was found, lower = loss), fails with one, holds only at zero loss."""
+    from landscape.claims import jiang
+
+    pt = jiang.dead_on_data_point(160, 0.01, 3, 0)
+    ex = jiang.examine_point(pt)
+    assert ex["stationary"]["outcome"] == "zero" and ex["main"]["full"] is True
+    o, why = jiang.lemma1_decide(pt, ex, "main")
+    assert o.status == "fails" and why == "counterexample"
+    for lower in (None, ex["loss"]):  # no witness / "the best restart found nothing lower"
+        e2 = dict(ex, lower_loss=lower, gap=None if lower is None else tolerance.classify(0.0).as_dict())
+        o2, why2 = jiang.lemma1_decide(pt, e2, "main")
+        assert o2.status == "band" and why2 == "band"
+    e3 = dict(ex, zero_loss=tolerance.classify(0.0).as_dict())
+    assert jiang.lemma1_decide(pt, e3, "main")[0].status == "holds"
+    e4 = dict(ex, saturation=dict(ex["saturation"], saturated=True))
+    assert jiang.lemma1_decide(pt, e4, "main") == (
+        None, "saturated (a drift towards infinity, not a finite stationary point)")
+
+
 # -- bad input -------------------------------------------------------------------------------------------------------
 def _bad_cases():
     f, M = two_layer(2, 2, "tanh")

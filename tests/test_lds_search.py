@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import torch
 
-from landscape import certify
+from landscape import certify, tolerance
 from landscape.claims import lds
 from landscape.claims import lds_search as S
 from landscape.networks.mlp import MLP, MLPSpec
@@ -281,3 +281,78 @@ def test_inconclusive_drift_is_decided_in_multiple_precision():
     # a strict minimum is never relabelled: the check is only for inconclusive certificates
     fx = next(f for f in S.under_fixtures() if f.spec.activation == "sincos")
     assert S.mp_descent_check(fx.spec, fx.flat(), fx.x, fx.y)["lower_at_every_distance"] is False
+
+
+# --------------------------------------------------------------------------------------
+# the per-candidate / per-problem rule (found by a review of lds.thm1.no_strict_bad_min)
+# --------------------------------------------------------------------------------------
+
+def _forced(kinds):
+    """A certify_candidate stand-in returning the given kinds in turn (with a margin for the ruled-out ones)."""
+    it = iter(kinds)
+
+    def fake(*a, **k):
+        kind = next(it, "non-strict")
+        return {"loss": 1.0, "best": 0.0, "kind": kind, "margin": 2.0, "reason": "forced"}
+
+    return fake
+
+
+@pytest.mark.parametrize("kinds,status", [
+    (["non-strict", "undecided (numerical error)"], "band"),  # one ruled out, one undecided: not support
+    (["inconclusive", "saddle"], "band"),
+    (["non-strict", "saturated (not certified)"], "holds"),  # the saturated one is excluded and counted
+    (["strict", "undecided (numerical error)"], "fails"),
+])
+def test_problem_rule_every_candidate_decided_or_band(monkeypatch, kinds, status):
+    x = np.array([[-1.0, -0.25, 0.5, 1.0]])
+    spec = MLPSpec(1, (1,), 1, "negsin2", False)
+    monkeypatch.setattr(certify, "refine_stationary", lambda lossf, w, **k: certify.StationaryPoint(
+        w, 1.0, 0.0, 0, 0, 0, 1.0, 1.0, tolerance.classify(0.0)))
+    for seed in range(8):
+        monkeypatch.setattr(S, "certify_candidate", _forced(kinds))
+        p = S.search_problem(x, spec, seed, SMALL)
+        if p.stats.get("certified_values", 0) >= 2:
+            assert p.outcome is not None and p.outcome.status == status, (kinds, p.stats["kinds"])
+            if status == "holds":
+                assert p.stats["category_counts"]["excluded"] == 1
+                assert "1 saturated, excluded" in p.outcome.stats["evidence"]
+            return
+    pytest.fail("no problem with two distinct bad values among 8 seeds")
+
+
+def test_category_of_every_kind():
+    assert S.category("strict") == "hit"
+    for k in ("non-strict", "saddle", "not-stationary", "not a minimum (last layer)", "not stationary after refinement"):
+        assert S.category(k) == "ruled out"
+    assert S.category("saturated (not certified)") == "excluded"
+    for k in ("inconclusive", "undecided (numerical error)", "stationarity undecided after refinement", "new kind"):
+        assert S.category(k) == "band"
+    assert S.category({"kind": None, "bad": {"outcome": "band"}}) == "band"
+    assert S.category({"kind": None, "bad": {"outcome": "zero"}}) == "not bad"
+
+
+STANDARD = S.Budget(starts=16, screen_iter=320, refine=3, samples=64, attack_starts=4, attack_steps=60,
+                    escape_starts=2, escape_steps=30)
+
+
+@pytest.mark.parametrize("x,spec,seed", [
+    # e^z activation on widely spread data: the refinement left float64 (overflow) and a probe loss overflowed
+    ([[-178.73796549086993, 123.32962364057853, 63.553992199518895]], MLPSpec(1, (1, 4), 1, "cubic_exp", True), 3196),
+    # a gradient small only relative to a huge curvature scale: decided by curvature-scaled mp descent
+    ([[2.0, 1.75, -2.0, -1.75]], MLPSpec(1, (2, 4), 1, "negsq_exp", True), 3237),
+])
+def test_numerically_hard_candidates_of_the_standard_run_are_decided(x, spec, seed):
+    """Found by lds.thm1.no_strict_bad_min (standard profile, seed 0): these problems were 'band'
+    (refinement ValueError on non-finite weights, tolerance.equal on an infinite probe loss, gradient in
+    the band).  Now every candidate is decided (ruled out), so the problem holds."""
+    p = S.search_problem(np.array(x), spec, seed, STANDARD)
+    assert p.outcome is not None and p.outcome.status == "holds", p.stats["kinds"]
+    assert p.stats["category_counts"]["band"] == 0
+
+
+def test_split_point_saturation_uses_the_shared_rule():
+    for i in range(len(S.YU_CHEN_DATA)):
+        p = S.split_point(i)
+        assert p.saturated is certify.saturation(p.spec, torch.tensor(p.w, dtype=torch.float64), np.array([p.x])).saturated
+        assert not p.saturated and p.summary()["saturated"] is False

@@ -16,15 +16,21 @@ module holds the ones that *search a loss landscape* for local minima and certif
   ``lds.yu_chen.sigmoid``: with their sigmoid, Fukumizu & Amari's reducible points (a
   one-neuron minimum split into two neurons), also offered to every other claim as fixtures.
 
-Every counted outcome comes from a decided candidate; candidates that are not finite
-stationary points of float64 (saturated, numerically undecided, not stationary after
-refinement) are excluded and counted (:data:`EXCLUDED`), and ReLU / leaky ReLU problems are
-reported but not counted (:data:`HOMOGENEOUS_NOTE`).
+Every counted outcome comes from decided candidates (:func:`category`): a candidate is ruled
+out (non-strict, saddle, certified not stationary, not a minimum, not bad), excluded when it is
+not a finite candidate (a unit saturated at every sample, :func:`landscape.certify.saturation`:
+counted, :data:`EXCLUDED`), or undecided for numerical reasons (:data:`UNDECIDED`), which makes
+its problem ``band``.  ReLU / leaky ReLU problems are reported but not counted
+(:data:`HOMOGENEOUS_NOTE`).
 
 Every optimisation runs on flat float64 weights; every decision goes through
 :mod:`landscape.tolerance`.  A numerical failure on a candidate (overflow, a non-finite
 loss, an eigensolver that does not converge) makes that candidate *undecided*, never an
-error of the claim: it is counted and reported.
+error of the claim: it is counted and reported (and the problem is undecided).  The causes met
+so far are handled where they arise: an L-BFGS refinement that overflows keeps its last finite
+iterate (:func:`landscape.certify.refine_stationary`), an overflowing probe is "not lower, not
+equal", and a gradient that is small only relative to a huge curvature scale is decided by
+multiple-precision descent at curvature-scaled distances (:func:`mp_not_stationary`).
 """
 
 from __future__ import annotations
@@ -50,12 +56,9 @@ from .lds import PAPER
 
 #: Continuous activations of the Theorem 1 search (the Prop. 1 ones included).
 SEARCH_ACTS = ("relu", "leaky_relu", "sigmoid", "tanh", "softplus", "sincos", "negsq_exp", "cubic_exp", "negsin2")
-#: Activations that flatten at one or both ends (float64 makes the flat end exactly flat).
-SATURATING = ("sigmoid", "tanh", "softplus", "negsq_exp", "cubic_exp")
-#: |pre-activation| above which a saturating unit is flat in float64 (sigmoid(-30) ~ 1e-13): such a
-#: candidate is typically the end of an L-BFGS drift towards infinity, and is not certified (see the
-#: "float64 saturation" paragraph of :mod:`landscape.certify`).
-SATURATION = 30.0
+#: Saturation (a unit flat in float64 at every sample: the end of a drift towards infinity) is decided by the
+#: suite's one rule, :func:`landscape.certify.saturation` (thresholds per activation from the tolerance policy);
+#: such a candidate is not a finite stationary point and is excluded, never certified.
 #: Numerical failures that make a candidate undecided: overflow, non-finite weights (LandscapeError is a
 #: ValueError), eigensolvers (LinAlgError, ARPACK's RuntimeError), and torch's strong-Wolfe line search, which
 #: raises IndexError when the loss turns non-finite inside a bracket (torch/optim/lbfgs.py, ``bracket[low_pos]``).
@@ -123,20 +126,8 @@ def _value(lossf, w: torch.Tensor) -> float:
 
 
 def max_preactivation(spec: MLPSpec, w: torch.Tensor, x: np.ndarray) -> float:
-    """Largest |pre-activation| over all hidden units and samples at the flat weights ``w``."""
-    net = MLP(spec, [np.zeros(s) for s in spec.shapes()])
-    ws = net.unflatten(torch.as_tensor(w, dtype=torch.float64))
-    t = torch.as_tensor(x, dtype=torch.float64)
-    act = activations.get(spec.activation)
-    top = 0.0
-    with torch.no_grad():
-        for wl in ws[:-1]:
-            if spec.bias:
-                t = torch.cat([t, torch.ones(1, t.shape[1], dtype=torch.float64)])
-            pre = wl @ t
-            top = max(top, float(pre.abs().max()))
-            t = act(pre)
-    return top
+    """Largest |pre-activation| over all hidden units and samples at the flat weights ``w`` (``x``: ``(d0, N)``)."""
+    return certify.max_preactivation(spec, w, x)
 
 
 def rescaling_symmetries(spec: MLPSpec, limit: int = 4) -> list:
@@ -200,8 +191,8 @@ def certify_candidate(spec: MLPSpec, w: torch.Tensor, x: np.ndarray, y: np.ndarr
     Returns ``{"loss", "best", "bad", "kind", ...}``; ``kind`` is ``None`` when the point is
     not clearly bad (then nothing is certified), ``"not a minimum (last layer)"`` when the
     loss is clearly above ``sum y^2``, its value with W_{H+1} = 0 (E is convex in W_{H+1}, so
-    that is a proof), ``"saturated (not certified)"`` when a saturating unit is past
-    :data:`SATURATION`, ``"undecided (numerical error)"`` when the certificate could not be
+    that is a proof), ``"saturated (not certified)"`` when a unit is saturated at every sample
+    (:func:`landscape.certify.saturation`), ``"undecided (numerical error)"`` when the certificate could not be
     computed, otherwise the :func:`landscape.certify.certify_minimum` kind (``strict``,
     ``non-strict``, ``saddle``, ``not-stationary``, ``inconclusive``) with the certificate's
     compact summary (``certificate``: gradient norm, Hessian spectrum and eigenvalue counts,
@@ -235,12 +226,10 @@ def certify_candidate(spec: MLPSpec, w: torch.Tensor, x: np.ndarray, y: np.ndarr
         return out | {"kind": "not a minimum (last layer)", "margin": above.margin,
                       "reason": f"loss {l0:.6g} > {scale:.6g}, the loss with W_(H+1) = 0 on the same T_H (E is "
                                 "convex in W_(H+1))"}
-    sat = max_preactivation(spec, w, x)
-    out["max_preactivation"] = sat
-    if spec.activation in SATURATING and sat > SATURATION:
-        return out | {"kind": "saturated (not certified)",
-                      "reason": f"|pre-activation| {sat:.3g} > {SATURATION:g}: flat in float64 (the end of a drift "
-                                "towards infinity), not certified"}
+    sat = certify.saturation(spec, w, x)
+    out["max_preactivation"] = sat.max_preactivation
+    if sat.saturated:
+        return out | {"kind": "saturated (not certified)", "saturation": sat.as_dict(), "reason": sat.reason()}
     act = activations.get(spec.activation)
     smooth = act.smooth
     if act.positively_homogeneous and not act.smooth:
@@ -290,7 +279,8 @@ def _mp_squared_loss(spec: MLPSpec, v: torch.Tensor, x: np.ndarray, y: np.ndarra
                            for j in range(out.cols))
 
 
-def mp_descent_check(spec: MLPSpec, w: torch.Tensor, x: np.ndarray, y: np.ndarray, dps: int = 50) -> dict:
+def mp_descent_check(spec: MLPSpec, w: torch.Tensor, x: np.ndarray, y: np.ndarray, dps: int = 50,
+                     distances: tuple[float, ...] = MP_DESCENT_DISTANCES) -> dict:
     """Is the loss lower at every distance of :data:`MP_DESCENT_DISTANCES` along ``-grad``, decided in
     multiple precision?
 
@@ -310,7 +300,7 @@ def mp_descent_check(spec: MLPSpec, w: torch.Tensor, x: np.ndarray, y: np.ndarra
     wv = w.detach().clone().requires_grad_(True)
     (g,) = torch.autograd.grad(lossf(wv), wv)
     gn = float(g.norm())
-    res = {"dps": dps, "grad_norm": gn, "distances": list(MP_DESCENT_DISTANCES), "relative_decrease": [],
+    res = {"dps": dps, "grad_norm": gn, "distances": list(distances), "relative_decrease": [],
            "decisions": [], "lower_at_every_distance": False, "margin": 0.0}
     if gn == 0.0 or not math.isfinite(gn):
         return res
@@ -318,7 +308,7 @@ def mp_descent_check(spec: MLPSpec, w: torch.Tensor, x: np.ndarray, y: np.ndarra
     with mpmath.workdps(dps):
         l0 = _mp_squared_loss(spec, w, x, y, dps)
         decs = []
-        for d in MP_DESCENT_DISTANCES:
+        for d in distances:
             v = (w - d * g / gn).detach()
             lv = _mp_squared_loss(spec, v, x, y, dps)
             rel = (l0 - lv) / l0 if l0 != 0 else mpmath.mpf(0)
@@ -336,26 +326,47 @@ def mp_descent_check(spec: MLPSpec, w: torch.Tensor, x: np.ndarray, y: np.ndarra
     return res
 
 
+def mp_not_stationary(spec: MLPSpec, w: torch.Tensor, x: np.ndarray, y: np.ndarray, grad_norm: float,
+                      lambda_abs: float) -> dict:
+    """:func:`mp_descent_check` at :data:`MP_DESCENT_DISTANCES`, then (if that does not decide) at distances
+    scaled to the curvature, ``D = min(0.1, 0.1 |g| / Lambda)`` and ``D / 10, D / 100, D / 1000``: below
+    ``|g| / Lambda`` the first-order decrease ``|g| d`` dominates the curvature term ``Lambda d^2 / 2``, so a
+    point whose gradient is small only relative to a huge ``Lambda |w|`` (the policy's scale) is decided too."""
+    mp = mp_descent_check(spec, w, x, y)
+    if mp["lower_at_every_distance"] or not (grad_norm > 0 and lambda_abs > 0 and math.isfinite(lambda_abs)):
+        return mp
+    top = min(0.1, 0.1 * grad_norm / lambda_abs)
+    if top >= MP_DESCENT_DISTANCES[0]:
+        return mp
+    return mp_descent_check(spec, w, x, y, distances=tuple(top * 10.0 ** -k for k in range(4)))
+
+
 def _stats(c: dict) -> dict:
     """A certificate dict as outcome statistics (its margin renamed: ``margin`` is the outcome's own)."""
     return {("certificate_margin" if k == "margin" else k): v for k, v in c.items()}
 
 
-#: Certificate kinds that rule a candidate out as a strict minimum, each with a margin.
-RULED_OUT = ("non-strict", "saddle", "not-stationary", "not a minimum (last layer)")
-#: Candidate kinds that do not meet the hypotheses of a decision (not a finite stationary point of float64, or
-#: not computable): excluded and counted, never 'holds'.
-EXCLUDED = ("saturated (not certified)", "undecided (numerical error)", "not stationary after refinement")
+#: Candidate kinds that rule a candidate out as a strict minimum, each with a margin: a certificate (non-strict,
+#: saddle, not stationary), the last-layer bound, or a refinement that ends at a finite, unsaturated point whose
+#: gradient the policy calls clearly non-zero (certified not stationary).
+RULED_OUT = ("non-strict", "saddle", "not-stationary", "not a minimum (last layer)", "not stationary after refinement")
+#: Candidate kinds that are not finite candidates: a unit saturated at every sample (landscape.certify.saturation,
+#: a drift towards infinity).  Excluded and counted, never 'holds'.
+EXCLUDED = ("saturated (not certified)",)
+#: Candidate kinds left undecided for numerical reasons: an inconclusive certificate, a computation that failed
+#: (overflow, eigensolver), a gradient or a 'bad' decision in the band.  Each makes its problem 'band'.
+UNDECIDED = ("inconclusive", "undecided (numerical error)", "stationarity undecided after refinement")
 
 
 def category(kind: str | None | dict) -> str:
-    """``hit`` (certified strict), ``ruled out``, ``band`` (inconclusive certificate), ``excluded``, ``not bad``.
+    """``hit`` (certified strict), ``ruled out``, ``band`` (undecided), ``excluded`` (not a finite candidate),
+    ``not bad``.
 
     ``kind`` may be a certificate dict of :func:`certify_candidate`: a point whose 'bad' decision is
-    in the band is then ``excluded`` (whether it is bad at all is undecided)."""
+    in the band is then ``band`` (whether it is bad at all is undecided)."""
     if isinstance(kind, dict):
         if kind.get("kind") is None and (kind.get("bad") or {}).get("outcome") == "band":
-            return "excluded"
+            return "band"
         kind = kind.get("kind")
     if kind is None or kind == "not bad after refinement":
         return "not bad"
@@ -363,9 +374,9 @@ def category(kind: str | None | dict) -> str:
         return "hit"
     if kind in RULED_OUT:
         return "ruled out"
-    if kind == "inconclusive":
-        return "band"
-    return "excluded"
+    if kind in EXCLUDED:
+        return "excluded"
+    return "band"
 
 
 def _is_hit(kind: str | None) -> bool:
@@ -462,14 +473,19 @@ def search_problem(x: np.ndarray, spec: MLPSpec, seed: int, budget: Budget) -> P
     (:func:`landscape.certify.refine_stationary`) and certified, lowest first, at most
     ``budget.refine`` of them (the others are counted as ``uncertified_bad_values``).
 
-    Each candidate falls in one :func:`category`.  The outcome: ``fails`` on a certified strict
-    bad local minimum; ``band`` when a candidate's certificate is inconclusive (after the
-    multiple-precision descent check, :func:`mp_descent_check`); ``holds`` when at least one bad
-    candidate was ruled out (non-strict, saddle, not stationary, not a minimum, or refined to a
-    value that is not bad), with the worst of their margins, or when no start ended at a bad value
-    (``evidence`` says which); otherwise the problem is *excluded* -- its bad candidates were all excluded
-    (saturated, numerically undecided, not stationary after refinement) or every start left
-    float64 -- and nothing is concluded from it.
+    Each candidate falls in one :func:`category`: *ruled out* (non-strict, saddle, certified not
+    stationary -- by the certificate, or a refinement ending at a finite unsaturated point with a
+    clearly non-zero gradient --, not a minimum by the last-layer bound, or refined to a value that
+    is not bad), *excluded* (not a finite candidate: saturated, :func:`landscape.certify.saturation`),
+    *band* (undecided for numerical reasons: an inconclusive certificate after the
+    multiple-precision descent check :func:`mp_descent_check`, a failed computation, a gradient or
+    'bad' decision in the band) or *hit* (a certified strict bad local minimum).  The problem:
+    ``fails`` if any candidate is a hit; else ``band`` if any is undecided; else ``holds`` when at
+    least one bad candidate was ruled out (the excluded ones are counted, ``category_counts``),
+    with the worst of their margins, or when no start ended at a bad value (``evidence`` says which);
+    otherwise (every bad candidate excluded, or every start left float64) the problem is
+    *excluded* and nothing is concluded from it.  Distinct bad values beyond ``budget.refine``
+    are not certified; their number is ``uncertified_bad_values``.
     """
     rng = np.random.default_rng(seed)
     n = x.shape[1]
@@ -525,9 +541,37 @@ def search_problem(x: np.ndarray, spec: MLPSpec, seed: int, budget: Budget) -> P
             continue
         points.append(sp_.w)
         if not math.isfinite(sp_.loss) or sp_.stationarity.outcome != "zero":
-            certs.append({"loss": sp_.loss, "kind": "not stationary after refinement",
-                          "stationarity": sp_.stationarity.as_dict(),
-                          "reason": f"gradient decision {sp_.stationarity.outcome} after L-BFGS + Newton"})
+            sat = certify.saturation(spec, sp_.w, x)
+            left = " (an L-BFGS chunk left float64; refinement kept its finite start)" if sp_.left_float64 else ""
+            if sat.saturated:
+                certs.append({"loss": sp_.loss, "kind": "saturated (not certified)", "saturation": sat.as_dict(),
+                              "reason": "after refinement: " + sat.reason() + left})
+            elif sp_.stationarity.outcome == "nonzero" and math.isfinite(sp_.loss):
+                certs.append({"loss": sp_.loss, "kind": "not stationary after refinement",
+                              "margin": sp_.stationarity.margin, "stationarity": sp_.stationarity.as_dict(),
+                              "reason": ("gradient clearly non-zero after L-BFGS + Newton, at a finite point with no "
+                                         "saturated unit: certified not stationary" + left)})
+            else:
+                act = activations.get(spec.activation)
+                mp = None
+                if math.isfinite(sp_.loss) and act.analytic and act.expr is not None:
+                    try:
+                        mp = mp_not_stationary(spec, sp_.w, x, y, sp_.grad_norm, sp_.lambda_abs_max)
+                    except NUMERICAL:
+                        mp = None
+                if mp is not None and mp["lower_at_every_distance"]:
+                    certs.append({"loss": sp_.loss, "kind": "not stationary after refinement",
+                                  "evidence": "multiple-precision descent", "margin": mp["margin"],
+                                  "stationarity": sp_.stationarity.as_dict(), "multiple_precision_descent": mp,
+                                  "reason": (f"gradient decision band after L-BFGS + Newton; along -grad the loss at "
+                                             f"{mp['dps']} digits is lower at distances {mp['distances'][-3:]}, "
+                                             "linearly in the distance: certified not stationary" + left)})
+                else:
+                    certs.append({"loss": sp_.loss, "kind": "stationarity undecided after refinement",
+                                  "stationarity": sp_.stationarity.as_dict(), "multiple_precision_descent": mp,
+                                  "reason": (f"gradient decision {sp_.stationarity.outcome} after L-BFGS + Newton; "
+                                             "multiple-precision descent " + ("not applicable" if mp is None else
+                                                                              "not first order") + left)})
             continue
         certs.append(certify_candidate(spec, sp_.w, x, y, best, seed + 1 + j, budget))
     cats = [category(c) for c in certs]
@@ -535,6 +579,7 @@ def search_problem(x: np.ndarray, spec: MLPSpec, seed: int, budget: Budget) -> P
     certified_min_runs = sum(sz for sz, c in zip(sizes, certs) if c.get("kind") in ("strict", "non-strict"))
     stats |= {"best": best, "distinct_bad_values": len(values), "certified_values": len(certs),
               "uncertified_bad_values": max(0, len(values) - budget.refine),
+              "category_counts": {k: cats.count(k) for k in ("hit", "ruled out", "band", "excluded", "not bad")},
               "endpoints": {"not_bad": len(runs) - bad_runs, "bad": bad_runs, "diverged": diverged,
                             "bad_at_certified_minimum": certified_min_runs},
               "kinds": [c.get("kind") or "not bad after refinement" for c in certs], "categories": cats,
@@ -548,15 +593,19 @@ def search_problem(x: np.ndarray, spec: MLPSpec, seed: int, budget: Budget) -> P
         return Problem(Outcome.fails(payload, _hit_margin(c),
                                      note=(f"{c['kind']} bad local minimum ({c.get('evidence')}): loss {c['loss']:.6g} "
                                            f"> attained {best:.6g}; {c.get('reason', '')}"), **stats), stats)
-    if "band" in cats:  # a bad stationary point the policy cannot classify
+    if "band" in cats:  # a bad candidate the policy cannot decide (numerically): the problem is undecided
         c = certs[cats.index("band")]
-        return Problem(Outcome.band(note=f"bad stationary point (loss {c['loss']:.6g}) undecided: {c.get('reason')}",
+        return Problem(Outcome.band(note=(f"{cats.count('band')} of {len(certs)} bad candidates undecided, e.g. loss "
+                                          f"{c['loss']:.6g}: {c.get('reason') or c.get('kind') or 'bad in the band'}"),
                                     **stats), stats)
-    ruled_out = [float(c["margin"]) for c, k in zip(certs, cats) if k == "ruled out" and "margin" in c]
+    ruled_out = [float(c.get("margin", math.inf)) for c, k in zip(certs, cats) if k == "ruled out"]
     # a bad endpoint whose refinement reached a value that is not clearly bad is decided too: it was no bad minimum
-    ruled_out += [float(c["bad"]["margin"]) for c, k in zip(certs, cats) if k == "not bad" and "bad" in c]
+    ruled_out += [float(c["bad"]["margin"]) if "bad" in c else math.inf for c, k in zip(certs, cats) if k == "not bad"]
     if ruled_out:
-        return Problem(Outcome.holds(min(ruled_out), evidence="every decided bad candidate ruled out", **stats), stats)
+        n_ex = cats.count("excluded")
+        return Problem(Outcome.holds(min(ruled_out), evidence=(
+            "every bad candidate ruled out" if not n_ex else
+            f"every finite bad candidate ruled out ({n_ex} saturated, excluded)"), **stats), stats)
     if bad_runs == 0 and runs:
         return Problem(Outcome.holds(min(not_bad_margins) if not_bad_margins else math.inf,
                                      evidence=f"no bad endpoint among {len(runs)} finished starts", **stats), stats)
@@ -724,7 +773,7 @@ def _landscape_figures(reports: list[SearchReport], extra_candidates: list[dict]
 
 #: Theorem 1's hypotheses on a fixture (requirements on :attr:`landscape.fixtures.Fixture.properties`).
 THM1_REQUIRES = {"kind": ("bad_local_min",), "loss": "squared", "overparameterized": True, "d_out": 1, "a1": True,
-                 "continuous": True}
+                 "continuous": True, "saturated": False}
 
 
 def fixture_outcomes(budget: Budget, requires: dict | None = None) -> tuple[list[Outcome], list[dict], _fx.Selection]:
@@ -791,9 +840,19 @@ def check_thm1(ctx: Context) -> Result:
                                        "showed no bad endpoint"))
     evid: dict[str, int] = {}
     for o in rep.outcomes:
-        k = o.stats.get("evidence", o.status)
-        evid[k.split(" among")[0]] = evid.get(k.split(" among")[0], 0) + 1
+        k = o.stats.get("evidence", o.status).split(" among")[0].split(" (")[0]
+        evid[k] = evid.get(k, 0) + 1
     fx_cands = [s["candidate"] for s in [o.stats for o in fx] + fx_info]
+    cat_totals: dict[str, int] = {}
+    per_problem = []
+    for p in rep.problems:
+        for k, v in (p.get("category_counts") or {}).items():
+            cat_totals[k] = cat_totals.get(k, 0) + v
+        if p.get("distinct_bad_values"):
+            per_problem.append({"problem": f"{p['activation']} N={p['N']} widths={p['widths']} seed={p['seed']}",
+                                "distinct_bad_values": p["distinct_bad_values"],
+                                "certified": p["certified_values"], "uncertified": p["uncertified_bad_values"],
+                                "categories": p.get("category_counts")})
     stats = {"budget": budget.as_dict(), "certificates_by_activation": rep.kinds(),
              "problems_by_evidence": evid, "excluded_problems": rep.excluded,
              "endpoint_fractions": rep.endpoint_fractions(),
@@ -802,16 +861,20 @@ def check_thm1(ctx: Context) -> Result:
                                     "endpoint_fractions": info.endpoint_fractions(), "excluded": info.excluded,
                                     "candidates": info.candidates()},
              "fixtures": [o.stats for o in fx], "fixtures_not_counted": fx_info, "fixture_selection": sel.summary(),
-             "decided": decided,
-             "uncertified_bad_values": sum(p.get("uncertified_bad_values", 0) for p in rep.problems)}
+             "decided": decided, "candidate_categories": cat_totals,
+             "uncertified_bad_values": sum(p.get("uncertified_bad_values", 0) for p in rep.problems),
+             "bad_values_per_problem": per_problem}
     return merge([rep.res], extra=extra, statistics=stats,
                  tried=(f"{rep.res.examples} counted problems (Hypothesis seed {ctx.seed}; sigma in {', '.join(decisive)}; "
-                        f"{len(rep.excluded)} more problems excluded: every bad candidate saturated, numerically "
-                        f"undecided or not stationary after refinement) x {budget.starts} random L-BFGS starts "
-                        f"({budget.screen_iter} iterations); per problem the distinct bad loss values (clearly above "
-                        "the lowest attained loss: starts, last-layer least squares) are refined to stationarity "
-                        f"(L-BFGS + Newton) and certified lowest first, at most {budget.refine} per problem (the "
-                        f"others are counted: {stats['uncertified_bad_values']} uncertified); certificates: Hessian "
+                        f"{len(rep.excluded)} more problems excluded: every bad candidate saturated) x {budget.starts} "
+                        f"random L-BFGS starts ({budget.screen_iter} iterations); per problem the distinct bad loss "
+                        "values (clearly above the lowest attained loss: starts, last-layer least squares) are refined "
+                        f"to stationarity (L-BFGS + Newton) and certified lowest first, at most {budget.refine} per "
+                        f"problem: {sum(p['certified'] for p in per_problem)} certified, "
+                        f"{stats['uncertified_bad_values']} left uncertified over the {len(per_problem)} problems with "
+                        "a bad value (bad_values_per_problem lists each; uncertified values are not decided, they "
+                        "neither support nor refute); candidates "
+                        f"{', '.join(f'{v} {k}' for k, v in cat_totals.items() if v) or 'none'}; certificates: Hessian "
                         f"(exact), {budget.samples} samples on 3 spheres, {budget.attack_starts}x{budget.attack_steps} "
                         f"ball attacks, flat probes and rescaling curves, {budget.escape_starts} escape runs; "
                         f"{len(fx)} fixtures counted (+{len(fx_info)} reported only) of {len(sel.matched)} meeting "
@@ -820,10 +883,16 @@ def check_thm1(ctx: Context) -> Result:
                  figures=[_fig_kinds(rep.kinds(), "Certificates of the bad stationary points found (d_H >= N)"),
                           *_landscape_figures([rep, info], fx_cands, "d_H >= N")],
                  notes=[HOMOGENEOUS_NOTE,
-                        ("A problem counts as support when every bad candidate it certified was ruled out, or when no "
-                        f"start ended at a bad value ('no bad endpoint': {evid.get('no bad endpoint', 0)} problems; "
-                        f"ruled out: {evid.get('every decided bad candidate ruled out', 0)}). Excluded problems and "
-                        "excluded candidates never count.")])
+                        ("Per candidate: ruled out (non-strict, saddle, certified not stationary, not a minimum by "
+                         "the last layer, or not bad after refinement) -> supports; saturated (not a finite "
+                         "candidate, landscape.certify.saturation) -> excluded and counted; undecided for numerical "
+                         "reasons -> band. Per problem: refuted by any certified strict bad minimum, else band if any "
+                         "candidate is undecided, else support when at least one was ruled out or no start ended at a "
+                         f"bad value ('no bad endpoint': {evid.get('no bad endpoint', 0)} problems; ruled out: "
+                         f"{evid.get('every bad candidate ruled out', 0) + evid.get('every finite bad candidate ruled out', 0)};"
+                         f" band: {evid.get('band', 0)}). Problems whose every bad candidate is excluded never count. "
+                         f"{stats['uncertified_bad_values']} distinct bad values beyond the {budget.refine} certified "
+                         "per problem were not examined.")])
 
 
 # ---------------------------------------------------------------------------------------
@@ -1069,7 +1138,8 @@ class SplitPoint:
     relative to the one-neuron Hessian's largest eigenvalue -- positive means the split points
     with output weights ``lam a, (1 - lam) a``, ``0 < lam < 1``, are local minima (along the
     line of them the loss is constant: non-strict); ``w``: the split point at ``lam = 1/2``;
-    ``witness``: two distinct neurons with the exact last-layer fit (an attained loss ~0).
+    ``witness``: two distinct neurons with the exact last-layer fit (an attained loss ~0);
+    ``saturated``: a unit saturated at every sample (the suite's one rule) -- then not valid.
     """
 
     index: int
@@ -1082,6 +1152,7 @@ class SplitPoint:
     fa_curvature: tolerance.Decision
     fa_sign: int
     max_preactivation: float
+    saturated: bool
     interior: bool
     w: tuple[float, ...]
     witness: tuple[float, ...]
@@ -1095,13 +1166,14 @@ class SplitPoint:
     def valid(self) -> bool:
         """The sufficient conditions hold (clearly): interior strict one-neuron minimum, FA curvature > 0."""
         return (self.interior and self.one_neuron_pd.outcome == "nonzero" and self.fa_curvature.outcome == "nonzero"
-                and self.fa_sign > 0 and self.max_preactivation <= SATURATION)
+                and self.fa_sign > 0 and not self.saturated)
 
     def summary(self) -> dict:
         return {"data": self.index, "x": list(self.x), "y": list(self.y), "one_neuron": [self.w1, self.a1],
                 "one_neuron_loss": self.loss, "one_neuron_hessian": self.one_neuron_pd.as_dict(),
                 "fa_curvature": self.fa_curvature.as_dict(), "fa_sign": self.fa_sign,
-                "max_preactivation": self.max_preactivation, "interior": self.interior, "valid": self.valid,
+                "max_preactivation": self.max_preactivation, "saturated": self.saturated, "interior": self.interior,
+                "valid": self.valid,
                 "witness_loss": self.witness_loss}
 
 
@@ -1138,13 +1210,15 @@ def split_point(i: int) -> SplitPoint:
             if best_fit is None or lv < best_fit[0]:
                 best_fit = (lv, cand)
     assert best_fit is not None  # sigmoid is bounded: T_H is always finite
+    sat = certify.saturation(spec2, torch.tensor(w, dtype=torch.float64), x)
     return SplitPoint(i, tuple(xs), tuple(ys), w1, a1, _value(lf1, v), pd, fa_dec, int(np.sign(fa)),
-                      float(np.max(np.abs(w1 * x[0]))), interior, w, tuple(best_fit[1].tolist()), best_fit[0])
+                      sat.max_preactivation, sat.saturated, interior, w, tuple(best_fit[1].tolist()), best_fit[0])
 
 
 @_fx.builder("lds.yu_chen")
 def yu_chen_fixtures() -> list[_fx.Fixture]:
-    """The split sigmoid points (non-strict bad local minima, d_1 = N = 2) whose sufficient conditions hold."""
+    """The split sigmoid points (non-strict bad local minima, d_1 = N = 2) whose sufficient conditions hold
+    (no saturated unit: :func:`landscape.certify.saturation`)."""
     out = []
     for i in range(len(YU_CHEN_DATA)):
         p = split_point(i)
