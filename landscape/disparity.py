@@ -653,6 +653,17 @@ def _linear_energy(p: np.ndarray, q: np.ndarray, lo: np.ndarray, hi: np.ndarray)
     return np.where(hi > lo, e, 0.0)
 
 
+def _relu_two_layer_params(params: torch.Tensor | np.ndarray, n: Sequence[int]) -> tuple[tuple[int, ...], np.ndarray, int]:
+    """Validate the box (K = 1) and the flat weights ``(w_1, b_1, ..., w_m, b_m, a_1..a_m)``; returns ``(n, v, m)``."""
+    n = fourier._check_n(n)
+    if len(n) != 1:
+        raise LandscapeError(f"box {n} has K = {len(n)}; the exact ReLU path is for K = 1")
+    v = _params(params).numpy()
+    if v.size % 3:
+        raise LandscapeError(f"{v.size} parameters do not form a K = 1 two-layer network; expected M = 3 m")
+    return n, v, v.size // 3
+
+
 def relu_two_layer_exact(params: torch.Tensor | np.ndarray, n: Sequence[int]) -> Disparity:
     """Exact H(w) (closed-form eq. 4 integrals, no grid) for ``f(x) = sum_j a_j relu(w_j x + b_j)`` on [0, 1].
 
@@ -665,13 +676,7 @@ def relu_two_layer_exact(params: torch.Tensor | np.ndarray, n: Sequence[int]) ->
     error is round-off.  Used to decide ranks of ReLU networks, whose FFT error is first
     order, and to measure that error.
     """
-    n = fourier._check_n(n)
-    if len(n) != 1:
-        raise LandscapeError(f"box {n} has K = {len(n)}; the exact ReLU path is for K = 1")
-    v = _params(params).numpy()
-    if v.size % 3:
-        raise LandscapeError(f"{v.size} parameters do not form a K = 1 two-layer network; expected M = 3 m")
-    m = v.size // 3
+    n, v, m = _relu_two_layer_params(params, n)
     wb = v[: 2 * m].reshape(m, 2)
     w, b, a = wb[:, 0], wb[:, 1], v[2 * m:]
     t0 = time.perf_counter()
@@ -719,13 +724,7 @@ def relu_two_layer_exact_mp(params: torch.Tensor | np.ndarray, n: Sequence[int],
     """
     import mpmath
 
-    n = fourier._check_n(n)
-    if len(n) != 1:
-        raise LandscapeError(f"box {n} has K = {len(n)}; the exact ReLU path is for K = 1")
-    v = _params(params).numpy()
-    if v.size % 3:
-        raise LandscapeError(f"{v.size} parameters do not form a K = 1 two-layer network; expected M = 3 m")
-    m = v.size // 3
+    n, v, m = _relu_two_layer_params(params, n)
     with mpmath.workdps(dps):
         rows = []
         cols: list[list] = [[] for _ in range(3 * m)]
