@@ -756,7 +756,7 @@ def _landscape_figures(reports: list[SearchReport], extra_candidates: list[dict]
         {"kind": "bar", "title": f"Fraction of random starts ending at a bad value ({tag})",
          "xlabel": "activation, width d_H", "ylabel": "fraction of starts", "data": {
              k: v["fraction_bad"] for k, v in fr.items()}},
-        {"kind": "bar", "title": f"Fraction of random starts ending at a certified bad local minimum ({tag})",
+        {"kind": "bar", "title": f"Fraction of random starts ending at a certified bad local minimum, strict or not ({tag})",
          "xlabel": "activation, width d_H", "ylabel": "fraction of starts", "data": {
              k: v["fraction_bad_minimum"] for k, v in fr.items()}},
         {"kind": "line", "title": f"Hessian spectrum (normalised, smallest first) of each certified minimum ({tag})",
