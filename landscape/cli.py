@@ -2,8 +2,9 @@
 
 Exit status: 0 success (``check``/``report``: every verdict as expected; ``replay``: the
 counterexample still refutes), 1 a verdict differs from its expectation (``replay``: no
-longer refutes), 2 bad input (unknown id or profile, malformed file): one line on stderr,
-no traceback.
+longer refutes), 2 bad input (unknown id or profile, malformed file, an output directory
+that cannot be written or is in use by another run): one line on stderr, no traceback;
+130 interrupted (143 on SIGTERM): nothing was published (see ``landscape.publish``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 import sys
 import textwrap
 import time
+from typing import NoReturn
 
 from . import __version__, profiles, registry
 from .errors import LandscapeError
@@ -27,12 +29,54 @@ examples:
   landscape list --claims-from my_claims.py   include your own claims
 
 profiles: quick (default, CI), standard (the committed report), thorough (opt-in).
-exit status: 0 as expected / still refutes, 1 a verdict differs / no longer refutes, 2 bad input.
+exit status: 0 as expected / still refutes, 1 a verdict differs / no longer refutes, 2 bad input
+(or an output directory in use by another run: --wait waits), 130 interrupted (nothing published).
 """
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with the CLI's one-line usage errors: ``landscape: error: ... (see `landscape check --help`)``."""
+
+    def error(self, message: str) -> NoReturn:
+        _STATUS.clear()
+        self.exit(2, f"landscape: error: {message} (see `{self.prog} --help`)\n")
+
+
+def _profile(name: str) -> str:
+    """``--profile``'s type: a known profile name (else the message of :func:`landscape.profiles.get`)."""
+    try:
+        return profiles.get(name).name
+    except LandscapeError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+class _Status:
+    """A transient line on a terminal's stderr, shown at once and erased before anything else is
+    printed (nothing is shown when stderr is not a terminal, so a log or a failed command's one-line
+    message carries no trace of it)."""
+
+    def __init__(self) -> None:
+        self.width = 0
+
+    def show(self, msg: str | None) -> None:
+        if msg and sys.stderr.isatty():
+            self.clear()
+            sys.stderr.write(msg + "\r")
+            sys.stderr.flush()
+            self.width = len(msg)
+
+    def clear(self) -> None:
+        if self.width:
+            sys.stderr.write(" " * self.width + "\r")
+            sys.stderr.flush()
+            self.width = 0
+
+
+_STATUS = _Status()
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="landscape", description=(
+    p = _Parser(prog="landscape", description=(
         "Check published theorems about neural-network loss landscapes empirically: each claim is attacked "
         "with Hypothesis, decided (supported / refuted / inconclusive) under one tolerance policy, and "
         "every refutation is kept as a replayable counterexample."),
@@ -44,34 +88,103 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--claims-from", metavar="FILE", action="append", default=[],
                         help="also load claims defined in this Python file (repeatable)")
 
-    ls = sub.add_parser("list", help="list the claims (id, paper, statement, expectation)")
+    ls = sub.add_parser("list", help="list the claims (id, paper, statement, expectation)",
+                        description="List every claim -- the built-in ones, those of packages registered under the "
+                                    "entry-point group landscape.claims and those of --claims-from files -- with "
+                                    "its id, title, paper section, statement and the verdict the suite expects "
+                                    "(and the paper's, where they differ).")
     ls.add_argument("--json", action="store_true", help="print a JSON array instead of a table")
     common(ls)
 
-    ck = sub.add_parser("check", help="run one claim (or all claims under an id prefix) and print the evidence")
-    ck.add_argument("id", help="claim id, e.g. lds.lemma3 (a prefix such as lds.lemma3 also runs its variants "
-                               "only when given with --prefix)")
-    ck.add_argument("--prefix", action="store_true", help="run every claim whose id starts with ID.")
-    ck.add_argument("--profile", default=profiles.DEFAULT_PROFILE, help="quick (default), standard or thorough")
+    ck = sub.add_parser("check", help="run one claim (or all claims under an id prefix) and print the evidence",
+                        description="Run the claims ID ... (with --prefix: every claim whose id is ID or starts "
+                                    "with ID.) with the profile's Hypothesis budget and the seed, print each "
+                                    "verdict with its evidence, and write each refutation's counterexample file "
+                                    "into --counterexamples (published when the run ends). Exit 0 when every "
+                                    "verdict is the expected one, 1 when one differs, 2 on bad input.")
+    ck.add_argument("id", nargs="+", metavar="ID",
+                    help="claim id, e.g. lds.lemma3.sigmoid (several may be given; a prefix such as lds.lemma3 "
+                         "runs its variants too only with --prefix)")
+    ck.add_argument("--prefix", action="store_true", help="run every claim whose id is ID or starts with ID.")
+    ck.add_argument("--profile", default=profiles.DEFAULT_PROFILE, choices=list(profiles.PROFILES), type=_profile,
+                    help="Hypothesis budget: quick (default), standard or thorough")
     ck.add_argument("--seed", type=int, default=0, help="seed of the search (default 0)")
     ck.add_argument("--counterexamples", metavar="DIR", default="counterexamples",
                     help="where refutations write their counterexample file (default: counterexamples/)")
     ck.add_argument("--json", action="store_true", help="print the evidence as JSON")
+    ck.add_argument("--wait", action="store_true",
+                    help="if another landscape run is using the counterexample directory, wait for it "
+                         "(default: exit 2)")
     common(ck)
 
-    rp = sub.add_parser("report", help="run every claim and write evidence.json, report.md and index.html")
-    rp.add_argument("--profile", default=profiles.DEFAULT_PROFILE, help="quick (default), standard or thorough")
+    rp = sub.add_parser("report", help="run every claim and write evidence.json, report.md and index.html",
+                        description="Run every claim (or those under --only PREFIX ...) and write OUT/evidence.json, "
+                                    "OUT/report.md and OUT/index.html (figures included) and the refutations' "
+                                    "counterexample files, all published together when the run ends (an "
+                                    "interrupted run publishes nothing). Exit 0 when every verdict is the "
+                                    "expected one, 1 when one differs, 2 on bad input.")
+    rp.add_argument("--profile", default=profiles.DEFAULT_PROFILE, choices=list(profiles.PROFILES), type=_profile,
+                    help="Hypothesis budget: quick (default), standard or thorough")
     rp.add_argument("--seed", type=int, default=0, help="seed of every search (default 0)")
     rp.add_argument("--out", metavar="DIR", default="reports", help="output directory (default: reports/)")
     rp.add_argument("--counterexamples", metavar="DIR", default="counterexamples",
                     help="where refutations write their counterexample files (default: counterexamples/)")
-    rp.add_argument("--only", metavar="PREFIX", default=None, help="only claims whose id is or starts with PREFIX.")
+    rp.add_argument("--only", metavar="PREFIX", nargs="+", default=None,
+                    help="only claims whose id is or starts with one of these prefixes")
+    rp.add_argument("--wait", action="store_true",
+                    help="if another landscape run is using --out or --counterexamples, wait for it (default: exit 2)")
     common(rp)
 
-    rl = sub.add_parser("replay", help="re-check counterexample files (exit 0 if each still refutes)")
+    st = sub.add_parser("stability", help="run claims over several seeds; exit 1 if any verdict varies",
+                        description="Run the claims for seeds FIRST..FIRST+N-1 (each with a fresh counterexample "
+                                    "directory), print per claim how many seeds gave each verdict, write "
+                                    "OUT/stability-PROFILE.json (read by `landscape report --out OUT`), and exit 1 if any claim's "
+                                    "verdict varies with the seed or differs from its expectation.")
+    st.add_argument("--seeds", type=int, default=5, metavar="N", help="number of seeds (default 5)")
+    st.add_argument("--first-seed", type=int, default=0, metavar="S", help="first seed (default 0)")
+    st.add_argument("--profile", default=profiles.DEFAULT_PROFILE, choices=list(profiles.PROFILES), type=_profile,
+                    help="Hypothesis budget (default quick)")
+    st.add_argument("--only", metavar="PREFIX", nargs="+", default=None,
+                    help="only claims whose id is or starts with one of these prefixes")
+    st.add_argument("--jobs", type=int, default=1, metavar="N", help="worker processes, one seed each (default 1)")
+    st.add_argument("--out", metavar="DIR", default=None,
+                    help="write DIR/stability-PROFILE.json, shown by the report in DIR (default: do not write)")
+    st.add_argument("--json", action="store_true", help="print the sweep document as JSON")
+    common(st)
+
+    rl = sub.add_parser("replay", help="re-check counterexample files (exit 0 if each still refutes)",
+                        description="Re-check stored counterexample files, one line each: exit 0 if every file "
+                                    "still refutes its claim, 1 if one no longer does, 2 if one is malformed, "
+                                    "unreadable or over --timeout. A file of a claim that is not built in needs "
+                                    "the --claims-from FILE that defines the claim.")
     rl.add_argument("files", nargs="+", metavar="FILE")
+    from .evidence import REPLAY_TIMEOUT_S
+
+    rl.add_argument("--timeout", type=float, default=REPLAY_TIMEOUT_S, metavar="S",
+                    help=f"time limit of each file's replay in seconds (default {REPLAY_TIMEOUT_S:g}; 0: no limit)")
     common(rl)
     return p
+
+
+def _check_writable_dir(path: str, option: str) -> None:
+    """Fail early (LandscapeError, exit 2) unless ``path`` is, or can be made, a writable directory."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    p = Path(path)
+    if p.exists() and not p.is_dir():
+        raise LandscapeError(f"{option} {path!r} is a file; expected a directory (or a path where one can be made)")
+    for parent in p.parents:
+        if parent.exists() and not parent.is_dir():
+            raise LandscapeError(f"{option} {path!r} lies under the file {str(parent)!r}; expected a directory path")
+    try:
+        p.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=p, prefix=".landscape-write-test-")
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError as e:
+        raise LandscapeError(f"{option} {path!r} is not a writable directory ({e.strerror or e})") from None
 
 
 def _load_user(files: list[str]) -> None:
@@ -81,14 +194,16 @@ def _load_user(files: list[str]) -> None:
 
 def cmd_list(a: argparse.Namespace) -> int:
     cs = registry.all_claims()
+    from .papers import SILENT, cite_source, paper_ref
+
     if a.json:
-        print(json.dumps([c.as_dict() for c in cs], indent=2))
+        print(json.dumps([c.as_dict() | {"paper_ref": paper_ref(c.source)} for c in cs], indent=2))
         return 0
     w = max(len(c.id) for c in cs)
     for c in cs:
-        flag = " (paper: " + c.paper + ")" if c.surprise else ""
+        flag = (f" ({SILENT})" if c.paper == "inconclusive" else f" (paper: {c.paper})") if c.surprise else ""
         print(f"{c.id:<{w}}  expected {c.expected:<12}{flag}")
-        print(textwrap.indent(textwrap.fill(f"{c.title} -- {c.source}", 100), " " * 4))
+        print(textwrap.indent(textwrap.fill(f"{c.title} -- {cite_source(c.source)}", 100), " " * 4))
         print(textwrap.indent(textwrap.fill(f"statement: {c.statement}", 100), " " * 6))
     print(f"\n{len(cs)} claims")
     return 0
@@ -101,6 +216,11 @@ def _print_evidence(ev) -> None:
     print(textwrap.indent(textwrap.fill(f"tried: {ev.tried}", 100), "  "))
     if ev.counterexample:
         print(f"  counterexample: {ev.counterexample}")
+        if ev.counterexample.endswith(".json"):
+            from .commands import replay_command
+
+            files = [ev.claims_from] if ev.claims_from else []
+            print(f"  replay: {replay_command(ev.counterexample, claims_from_files=files)}")
         note = (ev.counterexample_outcome or {}).get("note")
         if note:
             print(textwrap.indent(textwrap.fill(note, 100), "    "))
@@ -114,30 +234,62 @@ def _print_evidence(ev) -> None:
 
 
 def cmd_check(a: argparse.Namespace) -> int:
+    from .publish import CounterexampleStage, locked_dirs
     from .runner import run_claim
 
     profiles.get(a.profile)
-    claims = registry.select(a.id) if a.prefix else [registry.get(a.id)]
+    claims = registry.select_many(a.id) if a.prefix else list({c.id: c for c in map(registry.get, a.id)}.values())
+    fresh = _missing(a.counterexamples)
+    _check_writable_dir(a.counterexamples, "--counterexamples")
     ok = True
-    for c in claims:
-        ev = run_claim(c, profile=a.profile, seed=a.seed, counterexample_dir=a.counterexamples,
-                       progress=lambda m: print(f"  .. {m}", file=sys.stderr))
-        if a.json:
-            print(json.dumps(ev.as_dict(), indent=2))
-        else:
-            _print_evidence(ev)
-        ok = ok and ev.passed
+    with locked_dirs([(a.counterexamples, "counterexamples", "--counterexamples")], wait=a.wait, on_wait=_say,
+                     prune=fresh):
+        stage = CounterexampleStage(a.counterexamples)
+        try:
+            for c in claims:
+                _STATUS.clear()
+                print(f"checking {c.id} ({a.profile} profile, seed {a.seed}) ...", file=sys.stderr, flush=True)
+                ev = run_claim(c, profile=a.profile, seed=a.seed, counterexample_dir=stage,
+                               progress=lambda m: print(f"  .. {m}", file=sys.stderr))
+                if a.json:
+                    print(json.dumps(ev.as_dict(), indent=2))
+                else:
+                    _print_evidence(ev)
+                ok = ok and ev.passed
+        except BaseException:
+            stage.discard()
+            raise
+        stage.publish()  # at the end: an interrupted check changes nothing
     return 0 if ok else 1
+
+
+def _say(msg: str) -> None:
+    _STATUS.clear()
+    print(f"landscape: {msg}", file=sys.stderr, flush=True)
+
+
+def _missing(*dirs: str) -> list[str]:
+    """Those of ``dirs`` that do not exist yet (removed at the end of the run if it left them empty)."""
+    import os
+
+    return [d for d in dirs if not os.path.lexists(d)]
 
 
 def cmd_report(a: argparse.Namespace) -> int:
     from .evidence import evidence_document
-    from .report import write_report
+    from .publish import CounterexampleStage, deferred_signals, locked_dirs
+    from .report import stage_report
     from .runner import run_many
 
+    from .stability import annotate, read_stability
+
     profiles.get(a.profile)
-    claims = registry.select(a.only)
+    claims = registry.select_many(a.only)
+    fresh = _missing(a.out, a.counterexamples)
+    _check_writable_dir(a.out, "--out")
+    _check_writable_dir(a.counterexamples, "--counterexamples")
     tty = sys.stderr.isatty()
+    _STATUS.clear()
 
     def progress(i, n, c, ev):
         if ev is None:
@@ -148,10 +300,37 @@ def cmd_report(a: argparse.Namespace) -> int:
             print(f"[{i:>2}/{n}] {c.id}: {ev.verdict} (expected {ev.expected}) {ev.duration_s:.1f}s{mark}"
                   + " " * 10, file=sys.stderr, flush=True)
 
-    evs, started, dur = run_many(claims, profile=a.profile, seed=a.seed, counterexample_dir=a.counterexamples,
-                                 progress=progress)
-    doc = evidence_document(evs, profile=a.profile, seed=a.seed, started=started, duration_s=dur)
-    paths = write_report(evs, doc, a.out)
+    # lock both output directories before any claim runs; publish the report, then the
+    # counterexamples, only once everything is computed and rendered (see landscape.publish)
+    with locked_dirs([(a.counterexamples, "counterexamples", "--counterexamples"),
+                      (a.out, "report directory", "--out")], wait=a.wait, on_wait=_say, prune=fresh):
+        from .report.paths import destination_line  # the first progress line: where this run writes
+
+        print(destination_line(a.out, a.counterexamples, out_default=a.out == "reports",
+                               counterexamples_default=a.counterexamples == "counterexamples"),
+              file=sys.stderr, flush=True)
+        stage = CounterexampleStage(a.counterexamples)
+        try:
+            evs, started, dur = run_many(claims, profile=a.profile, seed=a.seed, counterexample_dir=stage,
+                                         progress=progress)
+            n_fig = sum(len(ev.figures) for ev in evs)  # the evidence's fixture summaries take seconds too
+            print(f"rendering the report (evidence, {n_fig} figure{'s' * (n_fig != 1)}) ...", file=sys.stderr,
+                  flush=True)
+            doc = evidence_document(evs, profile=a.profile, seed=a.seed, started=started, duration_s=dur)
+            annotate(doc, read_stability(a.out))  # the seed sweeps kept beside the report, if any
+            report = stage_report(evs, doc, a.out)
+        except BaseException:
+            stage.discard()
+            raise
+        try:
+            print(f"publishing the report into {a.out} and the counterexamples into {a.counterexamples} ...",
+                  file=sys.stderr, flush=True)
+            with deferred_signals():
+                paths = report.publish()
+                stage.publish()
+        finally:
+            report.discard()
+            stage.discard()
     s = doc["summary"]
     print(f"{s['claims']} claims: {s['supported']} supported, {s['refuted']} refuted, {s['inconclusive']} "
           f"inconclusive, {s['error']} errors; {s['passed']} as expected ({dur:.1f} s)")
@@ -159,39 +338,114 @@ def cmd_report(a: argparse.Namespace) -> int:
     return 0 if s["passed"] == s["claims"] else 1
 
 
+def cmd_stability(a: argparse.Namespace) -> int:
+    from .stability import format_table, run_stability, write_stability
+
+    if a.seeds < 1:
+        raise LandscapeError(f"--seeds {a.seeds}: expected a positive number of seeds")
+    if a.jobs < 1:
+        raise LandscapeError(f"--jobs {a.jobs}: expected a positive number of worker processes")
+    claims = registry.select_many(a.only)
+    seeds = list(range(a.first_seed, a.first_seed + a.seeds))
+    if a.out is not None:
+        _check_writable_dir(a.out, "--out")
+    print(f"stability: {len(claims)} claims x {len(seeds)} seeds ({a.profile} profile, {a.jobs} job(s))",
+          file=sys.stderr, flush=True)
+    done = []
+
+    def progress(s, res):
+        done.append(s)
+        bad = [cid for cid, (v, e, _) in res.items() if v != e]
+        print(f"[{len(done):>2}/{len(seeds)}] seed {s}: {len(res) - len(bad)}/{len(res)} as expected"
+              + (f"; differ: {', '.join(f'{c}={res[c][0]}' for c in bad)}" if bad else ""),
+              file=sys.stderr, flush=True)
+
+    doc = run_stability(claims, profile=a.profile, seeds=seeds, jobs=a.jobs, claims_from=a.claims_from,
+                        progress=progress)
+    if a.out is not None:
+        print(f"wrote {write_stability(doc, a.out)}", file=sys.stderr)
+    print(json.dumps(doc, indent=2) if a.json else format_table(doc))
+    return 0 if doc["stable"] else 1
+
+
 def cmd_replay(a: argparse.Namespace) -> int:
+    """Replay every file, one line each (a bad file does not stop the others); exit 2 if any file is
+    malformed, unreadable or over the time limit, else 1 if any no longer refutes, else 0."""
     from .evidence import replay
 
+    if a.timeout is not None and not (a.timeout >= 0 and a.timeout < float("inf")):
+        raise LandscapeError(f"--timeout {a.timeout!r}: expected a finite number of seconds >= 0 (0: no limit)")
     worst = 0
     for f in a.files:
         t0 = time.perf_counter()
-        r = replay(f)
+        try:
+            r = replay(f, timeout=a.timeout or None, any_error_malformed=True)
+        except LandscapeError as e:
+            print(f"landscape: error: {e}", file=sys.stderr, flush=True)
+            worst = 2
+            continue
         state = "still refutes" if r.still_refutes else "NO LONGER refutes"
         print(f"{f}: {r.claim}: {state} (status {r.outcome['status']}, margin {r.outcome['margin']}) "
-              f"{time.perf_counter() - t0:.2f}s")
+              f"{time.perf_counter() - t0:.2f}s", flush=True)
         if r.outcome.get("note"):
-            print(f"  {r.outcome['note']}")
+            print(f"  {' '.join(str(r.outcome['note']).split())}", flush=True)
         if not r.still_refutes:
-            worst = 1
+            worst = max(worst, 1)
     return worst
 
 
 def main(argv: list[str] | None = None) -> int:
     p = _parser()
-    a = p.parse_args(argv)
+    try:
+        a = p.parse_args(argv)
+    except SystemExit as e:  # a usage error (one line, see _Parser) is exit 2 like every bad input; --help exits 0
+        if e.code in (0, None):
+            raise
+        return e.code if isinstance(e.code, int) else 2
     if a.command is None:
         p.print_help()
         return 2
+    _STATUS.show(_announce(a))  # on a terminal, at once: importing torch and the claims takes seconds
     import os
 
     import torch
 
     # the claims use many small tensors: one intra-op thread is faster, and keeps two processes from fighting
     torch.set_num_threads(int(os.environ.get("LANDSCAPE_TORCH_THREADS", "1")))
+    from .publish import Terminated, raise_on_sigterm
+
+    try:
+        with raise_on_sigterm():  # SIGTERM unwinds like Ctrl-C: staged outputs are discarded, locks released
+            return _dispatch(a)
+    except KeyboardInterrupt as e:
+        _STATUS.clear()
+        what, code = ("terminated (SIGTERM)", 143) if isinstance(e, Terminated) else ("interrupted", 130)
+        if getattr(e, "published", False):  # it arrived while the outputs were being moved into place
+            print(f"landscape: {what} after the outputs were published completely", file=sys.stderr)
+        else:
+            print(f"landscape: {what}; nothing was published", file=sys.stderr)
+        return code
+
+
+def _announce(a: argparse.Namespace) -> str | None:
+    """The first line of ``check`` and ``report``, shown on a terminal while torch and the claims load
+    (:class:`_Status`; the command erases it before it prints anything)."""
+    if a.command == "check":
+        what = ("the claims under " if a.prefix else "") + ", ".join(a.id)
+        return f"checking {what} ({a.profile} profile, seed {a.seed}) ..."
+    if a.command == "report":
+        return f"report ({a.profile} profile, seed {a.seed}): loading the claims ..."
+    return None
+
+
+def _dispatch(a: argparse.Namespace) -> int:
+    """Run the command ``a.command``; bad input (LandscapeError) -> exit 2 with one line."""
     try:
         _load_user(a.claims_from)
-        return {"list": cmd_list, "check": cmd_check, "report": cmd_report, "replay": cmd_replay}[a.command](a)
+        return {"list": cmd_list, "check": cmd_check, "report": cmd_report, "stability": cmd_stability,
+                "replay": cmd_replay}[a.command](a)
     except LandscapeError as e:
+        _STATUS.clear()
         print(f"landscape: error: {e}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # e.g. `landscape list | head`
@@ -199,9 +453,6 @@ def main(argv: list[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except KeyboardInterrupt:
-        print("landscape: interrupted", file=sys.stderr)
-        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import math
 import time
@@ -22,8 +23,10 @@ from typing import Any, Callable, Iterator, Literal
 
 import numpy as np
 from hypothesis import Phase, given, seed, settings
+from hypothesis import example as hyp_example
 from hypothesis import strategies as st
 
+from .errors import LandscapeError
 from .profiles import Profile
 
 Status = Literal["holds", "fails", "band"]
@@ -209,6 +212,19 @@ class _Found(Exception):
     """Raised inside a search to let Hypothesis shrink a failing example."""
 
 
+class NotReplayable(LandscapeError):
+    """A stored counterexample the generic replay cannot re-run: the claim needs a replay function."""
+
+
+class _Replayed(BaseException):
+    """Ends a check re-run in replay mode at the stored search, carrying the stored example's Outcome
+    (or the exception it raised).  A BaseException, so a check's own ``except Exception`` cannot swallow it."""
+
+    def __init__(self, outcome: Outcome | None = None, error: BaseException | None = None):
+        super().__init__()
+        self.outcome, self.error = outcome, error
+
+
 class Context:
     """Budget, seed and search tools handed to every claim check."""
 
@@ -217,6 +233,10 @@ class Context:
         self.seed = int(seed)
         self._progress = progress
         self.searches: list[SearchResult] = []
+        #: The claim being checked (set by the registry's wrapper of the check function), or None.
+        self.claim: Any = None
+        #: Replay mode (:func:`replay_stored_example`): the stored search's label, index and decoded example.
+        self._replay: dict[str, Any] | None = None
 
     # -- randomness ---------------------------------------------------------------------
     def rng(self, *keys: Any) -> np.random.Generator:
@@ -245,8 +265,16 @@ class Context:
         label: str = "",
         max_examples: int | None = None,
         shrink: bool = True,
+        examples: list[Any] | tuple[Any, ...] = (),
     ) -> SearchResult:
         """Run ``fn`` on examples of ``strategy``; shrink the first failure, if any.
+
+        ``examples`` are explicit examples (values of the strategy's type) tried first on
+        *every* run, whatever the seed, as Hypothesis' ``@example`` does: the structured
+        cases that decide a claim (symmetric data, the paper's own construction, the case an
+        identity proves) belong there, so a verdict never hangs on whether the random
+        generation happened to draw them.  They are never shrunk, and count on top of
+        ``max_examples``.
 
         Pass 1 runs the whole budget (generation phase only) and keeps every outcome, so
         the statistics describe everything that was tried.  If an example failed, pass 2
@@ -254,16 +282,30 @@ class Context:
         failing example Hypothesis converges to.
         """
         n = int(max_examples or self.profile.max_examples)
+        if self._replay is not None:
+            return self._replay_search(label, fn, n)
         outcomes: list[Outcome] = []
+        failing: list[Any] = []  # the example of the first failure, then of the shrunk one
         t0 = time.perf_counter()
         base = settings(settings.get_profile(self.profile.name), max_examples=n, database=None,
                         phases=[Phase.explicit, Phase.generate])
 
+        explicit = list(examples)
+
+        def with_examples(test: Callable[..., None]) -> Callable[..., None]:
+            for e in reversed(explicit):
+                test = hyp_example(e)(test)
+            return test
+
         @seed(self.seed)
         @settings(base)
+        @with_examples
         @given(strategy)
         def run(example: Any) -> None:
-            outcomes.append(fn(example))
+            o = _checked_outcome(fn(example), label)
+            outcomes.append(o)
+            if o.status == "fails" and not failing:
+                failing.append(example)
 
         with _source_independent_generation():
             run()
@@ -276,11 +318,13 @@ class Context:
 
                 @seed(self.seed)
                 @settings(base, phases=[Phase.explicit, Phase.generate, Phase.shrink])
+                @with_examples
                 @given(strategy)
                 def hunt(example: Any) -> None:
-                    o = fn(example)
+                    o = _checked_outcome(fn(example), label)
                     if o.status == "fails":
                         found.append(o)
+                        failing.append(example)
                         raise _Found()
 
                 try:
@@ -293,10 +337,84 @@ class Context:
                         raise
                 if found:
                     shrunk = found[-1]
+        if shrunk is not None and failing:
+            shrunk = self._store_example(shrunk, failing[-1], label)
         res = SearchResult(label, outcomes, shrunk, n, time.perf_counter() - t0)
         self.searches.append(res)
         self.say(f"{label or 'search'}: {res.examples} examples, {res.counts}")
         return res
+
+    # -- generic replay (claims without a replay function) -----------------------------------
+    def _store_example(self, shrunk: Outcome, example: Any, label: str) -> Outcome:
+        """``shrunk`` with its example stored in the payload (``_search``: label, index, tagged JSON),
+        when the claim has no replay function and the example can be encoded; else ``shrunk`` as is."""
+        from .payload import encode_example
+
+        if self.claim is None or getattr(self.claim, "replay", None) is not None or not isinstance(shrunk.payload, dict):
+            return shrunk
+        enc = encode_example(example)
+        if enc is None:
+            return shrunk
+        stored = {"label": label, "index": len(self.searches), "example": enc}
+        return dataclasses.replace(shrunk, payload={**shrunk.payload, "_search": stored})
+
+    def _replay_search(self, label: str, fn: Callable[[Any], Outcome], n: int) -> SearchResult:
+        """Replay mode: the stored search runs ``fn`` on the stored example and ends the check
+        (:class:`_Replayed`); every other search returns an empty result."""
+        want = self._replay or {}
+        index = len(self.searches)
+        if index == want["index"]:
+            if label != want["label"]:
+                raise _Replayed(error=NotReplayable(f"search #{index} of the check is labelled {label!r}, the stored "
+                                                    f"example comes from {want['label']!r}: the check changed"))
+            try:
+                o = fn(want["example"])
+            except Exception as e:  # noqa: BLE001 - reported by replay_stored_example
+                raise _Replayed(error=e) from None
+            raise _Replayed(outcome=o)
+        res = SearchResult(label, [], None, n, 0.0)
+        self.searches.append(res)
+        return res
+
+
+def replay_stored_example(claim: Any, payload: dict[str, Any], *, profile: str, seed: int) -> Outcome:
+    """Generic replay of a counterexample of a claim without a replay function.
+
+    The payload's ``_search`` (written by :meth:`Context.search` when such a claim is refuted)
+    names the search (label, index within the check) and holds its failing example.  The
+    claim's check is re-run with a Context in replay mode: that search calls its ``fn`` on the
+    decoded example and ends the check with the resulting Outcome; the searches before it
+    return empty results.  A check that cannot be re-entered this way (it raises or returns
+    before reaching the search) needs a hand-written replay function (``@check.replayer``).
+    """
+    from . import profiles
+    from .payload import decode_example, require_dict, require_int, require_str
+
+    fn_name = getattr(claim.check, "__name__", "check")
+    needs = f"give the claim a hand-written replay function (@{fn_name}.replayer)"
+    if "_search" not in payload:
+        raise NotReplayable(f"claim {claim.id!r} has no replay function and the file stores no search example to "
+                            f"re-run; {needs}")
+    s = require_dict(payload, "_search")
+    label, index = require_str(s, "label"), require_int(s, "index", 0, 10_000)
+    example = decode_example(s.get("example"), key="_search.example")
+    ctx = Context(profiles.get(profile), seed=seed)
+    ctx._replay = {"label": label, "index": index, "example": example}
+    try:
+        claim.check(ctx)
+    except _Replayed as r:
+        if isinstance(r.error, NotReplayable):
+            raise NotReplayable(f"claim {claim.id!r} cannot be replayed generically ({r.error}); {needs}") from None
+        if r.error is not None:  # the stored example made the search's fn raise: the caller decides
+            raise r.error
+        if not isinstance(r.outcome, Outcome):
+            raise LandscapeError(f"search {label!r} returned {type(r.outcome).__name__}; expected an Outcome") from None
+        return r.outcome
+    except Exception as e:  # noqa: BLE001 - a check that cannot run without its earlier searches
+        raise NotReplayable(f"claim {claim.id!r} cannot be re-entered for a replay: its check raised "
+                            f"{e.__class__.__name__}: {e} before reaching search #{index} {label!r}; {needs}") from None
+    raise NotReplayable(f"claim {claim.id!r} cannot be re-entered for a replay: its check returned without reaching "
+                        f"search #{index} {label!r}; {needs}")
 
 
 def _only_found(e: BaseException) -> bool:
@@ -304,3 +422,11 @@ def _only_found(e: BaseException) -> bool:
         return True
     subs = getattr(e, "exceptions", None)
     return bool(subs) and all(_only_found(s) for s in subs)
+
+
+def _checked_outcome(o: Any, label: str) -> Outcome:
+    """``o`` if it is an :class:`Outcome`; else a TypeError naming the search and what it returned."""
+    if not isinstance(o, Outcome):
+        raise TypeError(f"search function of {label or 'search'!r} returned {type(o).__name__}; expected an "
+                        "Outcome (Outcome.holds / .fails / .band)")
+    return o

@@ -3,7 +3,7 @@
 ``evidence.json`` schema (version :data:`SCHEMA_VERSION`) -- documented in README.md:
 top level ``schema_version, landscape_version, profile, seed, started, duration_s,
 environment, tolerance, claims``; each claim object carries at least ``id, title, source,
-statement, hypotheses, expected, paper, verdict, passed, examples, statistics, margin,
+paper_ref (see landscape.papers), statement, hypotheses, expected, paper, verdict, passed, examples, statistics, margin,
 counterexample, duration_s``.
 
 A counterexample file ``counterexamples/<claim id>.json`` holds ``schema_version``,
@@ -16,6 +16,7 @@ replayed.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -25,7 +26,7 @@ import sys
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from . import __version__
 from .errors import LandscapeError
@@ -57,6 +58,9 @@ class Evidence:
     notes: list[str] = field(default_factory=list)
     duration_s: float = 0.0
     error: str | None = None
+    #: the file ``--claims-from`` must load to find a claim that is not built in (relative to the run's
+    #: directory when under it: what the report's replay commands need); None for the built-in claims
+    claims_from: str | None = None
 
     @property
     def passed(self) -> bool:
@@ -64,7 +68,13 @@ class Evidence:
         return self.verdict == self.expected
 
     def as_dict(self) -> dict[str, Any]:
-        d = asdict(self)
+        from .papers import paper_ref
+
+        d: dict[str, Any] = {}
+        for k, v in asdict(self).items():
+            d[k] = v
+            if k == "source":  # derived (authors, title, year of the source's paper), not a field
+                d["paper_ref"] = paper_ref(self.source)
         d["passed"] = self.passed
         d["surprise"] = self.expected != self.paper
         return jsonable(d)
@@ -99,12 +109,69 @@ def jsonable(x: Any) -> Any:
     return x
 
 
-def environment() -> dict[str, str]:
+#: The libraries whose versions ``environment()`` records (module name -> distribution name): a
+#: search's examples depend on Hypothesis' version, the exact decisions on sympy's and mpmath's.
+RECORDED_LIBRARIES: dict[str, str] = {"hypothesis": "hypothesis", "sympy": "sympy", "mpmath": "mpmath",
+                                      "scipy": "scipy", "matplotlib": "matplotlib"}
+
+#: Time limit of each ``git`` call of :func:`git_provenance` (seconds).
+GIT_TIMEOUT_S = 3.0
+
+
+def environment() -> dict[str, Any]:
+    """What a run's numbers depend on, for ``evidence.json``: the versions of Python, torch, numpy and
+    :data:`RECORDED_LIBRARIES` (null when one is not installed), the platform, and the git commit of
+    the landscape checkout with whether its work tree is dirty (:func:`git_provenance`)."""
     import numpy
     import torch
 
-    return {"python": sys.version.split()[0], "torch": torch.__version__, "numpy": numpy.__version__,
-            "platform": platform.platform(), "machine": platform.machine()}
+    env: dict[str, Any] = {"python": sys.version.split()[0], "torch": torch.__version__, "numpy": numpy.__version__}
+    env |= {name: library_version(name, dist) for name, dist in RECORDED_LIBRARIES.items()}
+    env |= {"platform": platform.platform(), "machine": platform.machine()}
+    return env | git_provenance()
+
+
+def library_version(module: str, dist: str | None = None) -> str | None:
+    """The version of ``module`` as imported (its ``__version__``), else of the installed distribution
+    ``dist`` (default: ``module``); None when it is not installed."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    v = getattr(sys.modules.get(module), "__version__", None)
+    if isinstance(v, str):
+        return v
+    try:
+        return version(dist or module)
+    except PackageNotFoundError:
+        return None
+
+
+def _git(directory: Path, *args: str) -> str | None:
+    """``git -C directory ARGS``'s output, or None (git missing, not a checkout, an error, over time)."""
+    import subprocess
+
+    env = os.environ | {"GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}  # `git status` must not take the index lock
+    try:
+        r = subprocess.run(["git", "-C", str(directory), *args], capture_output=True, text=True, env=env,
+                           stdin=subprocess.DEVNULL, timeout=GIT_TIMEOUT_S, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return r.stdout if r.returncode == 0 else None
+
+
+def git_provenance(directory: str | Path | None = None, *, tracked: str | None = "__init__.py") -> dict[str, Any]:
+    """``{"git_commit": HEAD's sha, "git_dirty": bool}`` of the checkout holding ``directory`` (default:
+    the landscape package's directory): ``git rev-parse HEAD`` and ``git status --porcelain`` (untracked
+    files count as dirty) run there, each under :data:`GIT_TIMEOUT_S`.  Both are None when git is
+    missing or too slow and when ``directory`` is not in a checkout -- also when the file ``tracked`` of
+    ``directory`` is not tracked by it (the package installed in a directory the repository ignores,
+    such as a virtual environment inside a project, is not that project's code)."""
+    d = Path(directory) if directory is not None else Path(__file__).resolve().parent
+    head = _git(d, "rev-parse", "--verify", "HEAD")
+    known = head is not None and (tracked is None or _git(d, "ls-files", "--error-unmatch", "--", tracked) is not None)
+    status = _git(d, "status", "--porcelain") if known else None
+    if not head or status is None:
+        return {"git_commit": None, "git_dirty": None}
+    return {"git_commit": head.strip(), "git_dirty": bool(status.strip())}
 
 
 def _umask() -> int:
@@ -194,21 +261,95 @@ class ReplayReport:
     outcome: dict[str, Any]
 
 
-def replay(path: str | Path) -> ReplayReport:
-    """Re-check a counterexample file with its claim's replay function."""
+#: Default time limit of ``landscape replay`` (seconds per file).
+REPLAY_TIMEOUT_S = 300.0
+
+
+class TimeLimitExceeded(LandscapeError):
+    """A replay ran past its time limit (:func:`time_limit`)."""
+
+
+class _Alarm(BaseException):
+    """Raised by the SIGALRM handler of :func:`time_limit` (a BaseException: no ``except Exception`` eats it)."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float | None, what: str) -> Iterator[None]:
+    """Raise :class:`TimeLimitExceeded` ("WHAT exceeded the time limit of S s") once ``seconds`` have passed.
+
+    Uses ``signal.setitimer`` / SIGALRM, so it only acts in the main thread of a platform that
+    has them; elsewhere (and for ``seconds`` None or 0) the body runs without a limit.  Long
+    calls into C (one huge SVD) are interrupted when they return to Python.
+    """
+    import signal
+    import threading
+    import time
+
+    if not seconds or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_alarm(signum, frame):  # noqa: ANN001 - signal handler signature
+        raise _Alarm()
+
+    old_handler = signal.signal(signal.SIGALRM, on_alarm)
+    outer, _ = signal.setitimer(signal.ITIMER_REAL, float(seconds))
+    t0 = time.monotonic()
+    try:
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    except _Alarm:
+        raise TimeLimitExceeded(f"{what} exceeded the time limit of {seconds:g} s") from None
+    finally:
+        signal.signal(signal.SIGALRM, old_handler)
+        if outer:  # an enclosing timer was running: give it back what is left of it
+            signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - t0), 1e-3))
+
+
+def _one_line(e: BaseException, limit: int = 400) -> str:
+    s = " ".join(str(e).split())
+    return s if len(s) <= limit else s[: limit - 4] + " ..."
+
+
+def replay(path: str | Path, *, timeout: float | None = None, any_error_malformed: bool = False) -> ReplayReport:
+    """Re-check a counterexample file with its claim's replay function.
+
+    A claim without one is replayed generically from the search example stored in the file
+    (:func:`landscape.context.replay_stored_example`).  A LandscapeError of the replay (the
+    payload helpers of :mod:`landscape.payload` name the bad field) and a KeyError, TypeError
+    or IndexError are reported as a malformed file (LandscapeError); with
+    ``any_error_malformed`` (``landscape replay``) so is *every* exception (a ValueError, a
+    torch shape mismatch ...).  Without it other exceptions propagate: the runner keeps a
+    stored file whose replay crashes (a bug in a replay function must not delete it).
+    ``timeout`` (seconds, None: no limit) bounds the replay (:func:`time_limit`).
+    """
     from . import registry
+    from .context import NotReplayable, Outcome, replay_stored_example
 
     doc = read_counterexample(path)
     c = registry.get(str(doc["claim"]))
-    if c.replay is None:
-        raise LandscapeError(f"claim {c.id!r} has no replay function; cannot replay {str(path)!r}")
+    where = f"counterexample file {str(path)!r}"
     try:
-        o = c.replay(doc["payload"])
+        with time_limit(timeout, f"replay of {str(path)!r}"):
+            if c.replay is not None:
+                o = c.replay(doc["payload"])
+            else:
+                o = replay_stored_example(c, doc["payload"], profile=str(doc.get("profile", "quick")),
+                                          seed=int(doc.get("seed", 0)))
+    except (TimeLimitExceeded, NotReplayable) as e:
+        raise type(e)(f"{_one_line(e)} ({where})" if isinstance(e, NotReplayable) else _one_line(e)) from None
+    except _Alarm:  # the alarm fired just as the replay finished
+        raise TimeLimitExceeded(f"replay of {str(path)!r} exceeded the time limit of {timeout:g} s") from None
     except LandscapeError as e:
-        raise LandscapeError(f"counterexample file {str(path)!r} is malformed: {e}") from None
-    except (KeyError, TypeError, IndexError) as e:
-        raise LandscapeError(f"counterexample file {str(path)!r} is malformed: payload field error "
-                             f"{e.__class__.__name__}: {e}") from None
+        raise LandscapeError(f"{where} is malformed: {_one_line(e)}") from None
+    except Exception as e:  # noqa: BLE001 - whatever a payload makes a replay function raise, it is malformed
+        if not (any_error_malformed or isinstance(e, (KeyError, TypeError, IndexError))):
+            raise
+        raise LandscapeError(f"{where} is malformed: its replay raised {e.__class__.__name__}: {_one_line(e)}") from None
+    if not isinstance(o, Outcome):
+        raise LandscapeError(f"the replay function of claim {c.id!r} returned {type(o).__name__}; expected an Outcome")
     return ReplayReport(str(path), c.id, o.status == "fails",
                         {"status": o.status, "margin": o.margin, "stats": jsonable(o.stats), "note": o.note})
 

@@ -4,15 +4,28 @@
   a test item named after its id; ``tests/test_claims.py`` exposes the built-in claims.
 * A claim's test passes when its computed verdict equals the expectation recorded in
   the code; a refutation must also write a counterexample file that replays.
-* The Hypothesis profile comes from ``--hypothesis-profile`` (``quick`` if not given).
+* The Hypothesis profile comes from ``--hypothesis-profile`` (``quick`` if not given); one that
+  is not a landscape budget (Hypothesis' own ``ci``) runs the claims with ``quick``, and the
+  session header and the terminal summary say so.
+* A failing claim prints a ``reproduce:`` command that runs as printed from the directory pytest
+  was started in (:func:`reproduce_command`; ``--claims-from`` for a claim of a test file).
 * ``--landscape-report DIR`` writes the same report as ``landscape report`` at the end
   of the session; the terminal summary lists every verdict.  Evidence travels in each
   test report's ``user_properties``, so it survives pytest-xdist workers.
+* Output directories follow ``landscape report``'s rules (:mod:`landscape.publish`): the
+  ``--landscape-report`` and ``--landscape-counterexamples`` directories are locked when
+  the session starts (held by another run: a usage error naming its pid, or with
+  ``--landscape-wait`` the session waits for it); counterexample
+  files are staged and published at the end of the session, after the report, which is
+  itself published as a set.  An interrupted session (Ctrl-C) publishes nothing.  (Under
+  pytest-xdist each worker publishes its own counterexamples when it finishes.)
 """
 
 from __future__ import annotations
 
 import json
+import os
+import sys
 import tempfile
 import time
 from datetime import datetime, timezone
@@ -21,11 +34,14 @@ import pytest
 from hypothesis import settings
 
 from . import profiles
+from .errors import LandscapeError
 from .evidence import Evidence, evidence_document, replay
+from .publish import CounterexampleStage, deferred_signals, lock_dir
 from .registry import Claim, all_claims
 from .runner import run_claim
 
 _KEY = "landscape_evidence"
+_COMPLETED = (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -37,6 +53,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "(default: a temporary directory, so the committed counterexamples/ is left alone)")
     group.addoption("--landscape-seed", metavar="S", type=int, default=0,
                     help="seed of every claim search (default 0)")
+    group.addoption("--landscape-wait", action="store_true", default=False,
+                    help="if another landscape run is using the --landscape-report or --landscape-counterexamples "
+                         "directory, wait for it (default: a usage error)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -44,7 +63,104 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.getoption("hypothesis_profile", default=None) is None:
         settings.load_profile(profiles.DEFAULT_PROFILE)
     config._landscape = {"evidence": [], "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                         "t0": time.perf_counter()}
+                         "t0": time.perf_counter(), "locks": []}
+    if hasattr(config, "workerinput"):  # a pytest-xdist worker: the controller holds the locks
+        return
+    for option, what in (("landscape_counterexamples", "counterexamples"), ("landscape_report", "report directory")):
+        d = config.getoption(option)
+        if d is None or any(os.path.realpath(d) == os.path.realpath(lk.directory) for lk in config._landscape["locks"]):
+            continue
+        try:
+            config._landscape["locks"].append(lock_dir(
+                d, what=what, option="--" + option.replace("_", "-"), wait=config.getoption("landscape_wait"),
+                wait_option="--landscape-wait", on_wait=_say))
+        except LandscapeError as e:
+            _release_locks(config)
+            raise pytest.UsageError(f"landscape: {e}") from None
+
+
+def _say(msg: str) -> None:
+    print(f"landscape: {msg}", file=sys.stderr, flush=True)
+
+
+def _release_locks(config: pytest.Config) -> None:
+    for lk in config._landscape.get("locks", []):
+        lk.release()
+    config._landscape["locks"] = []
+
+
+def _stage(config: pytest.Config) -> CounterexampleStage:
+    """The session's counterexample stage (made on first use)."""
+    st = config._landscape.get("stage")
+    if st is None:
+        cx = config.getoption("landscape_counterexamples")
+        if cx is None:  # a fresh directory per session: nothing from an earlier run is replayed
+            cx = tempfile.mkdtemp(prefix="landscape-counterexamples-")
+        st = config._landscape["stage"] = CounterexampleStage(cx)
+    return st
+
+
+def _completed(config: pytest.Config) -> bool:
+    """Did the session run to its end (passed or failed), rather than being interrupted?"""
+    return config._landscape.get("exitstatus") in _COMPLETED
+
+
+def _finish_stage(config: pytest.Config) -> None:
+    """Publish the staged counterexamples of a completed session, discard them otherwise (idempotent)."""
+    st = config._landscape.get("stage")
+    if st is not None:
+        try:
+            if _completed(config):
+                st.publish()
+        finally:
+            st.discard()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    cfg = session.config
+    if hasattr(cfg, "_landscape"):
+        cfg._landscape["exitstatus"] = exitstatus
+        if hasattr(cfg, "workerinput"):  # an xdist worker: now, before it reports back and may be ended
+            _finish_stage(cfg)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Publish or discard what is still staged (see :func:`_finish_stage`); release the locks."""
+    if getattr(config, "_landscape", None) is None:
+        return
+    try:
+        _finish_stage(config)
+    finally:
+        _release_locks(config)
+
+
+def reproduce_command(claim: Claim, config: pytest.Config) -> str:
+    """The ``landscape check`` command that re-runs ``claim`` as this session did, from the directory
+    pytest was started in: same profile and seed, the file defining a claim that is not built in
+    (``--claims-from``), and the session's counterexample directory (the stored files it saw)."""
+    from .commands import check_command
+
+    st = config._landscape.get("stage")
+    return check_command(claim, profile=profiles.current_hypothesis_profile(), seed=config.getoption("landscape_seed"),
+                         counterexamples=st.directory if st is not None else config.getoption("landscape_counterexamples"),
+                         cwd=config.invocation_params.dir)
+
+
+def _budget_note(config: pytest.Config) -> str | None:
+    """What to say when ``--hypothesis-profile`` names a profile that is not a landscape budget."""
+    asked = config.getoption("hypothesis_profile", default=None)
+    if asked is None or asked in profiles.PROFILES:
+        return None
+    return (f"Hypothesis profile {asked!r} is not a landscape budget; the claims ran with "
+            f"{profiles.current_hypothesis_profile()!r} (choose one of {', '.join(profiles.PROFILES)} "
+            f"with --hypothesis-profile)")
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """The session header's line: the budget and seed the claims run with."""
+    note = _budget_note(config)
+    return [f"landscape: profile {profiles.current_hypothesis_profile()}, seed {config.getoption('landscape_seed')}"
+            + (f" ({note})" if note else "")]
 
 
 class ClaimFailure(Exception):
@@ -61,21 +177,18 @@ class ClaimItem(pytest.Item):
 
     def runtest(self) -> None:
         cfg = self.config
-        cx = cfg.getoption("landscape_counterexamples")
-        if cx is None:  # a fresh directory per session: nothing from an earlier run is replayed
-            cx = cfg._landscape.setdefault("cx", tempfile.mkdtemp(prefix="landscape-counterexamples-"))
+        stage = _stage(cfg)
         ev = run_claim(self.claim, profile=profiles.current_hypothesis_profile(),
-                       seed=cfg.getoption("landscape_seed"), counterexample_dir=cx)
+                       seed=cfg.getoption("landscape_seed"), counterexample_dir=stage)
         self.user_properties.append((_KEY, json.dumps(ev.as_dict())))
         if ev.verdict == "error":
             raise ClaimFailure(f"{self.claim.id}: the check raised an error\n{ev.error}")
         if not ev.passed:
             raise ClaimFailure(f"{self.claim.id}: computed verdict {ev.verdict!r}, expected {ev.expected!r} "
                                f"(margin {ev.margin}); {ev.tried}\n"
-                               f"reproduce: landscape check {self.claim.id} --profile "
-                               f"{profiles.current_hypothesis_profile()} --seed {cfg.getoption('landscape_seed')}")
+                               f"reproduce: {reproduce_command(self.claim, cfg)}")
         if ev.verdict == "refuted" and ev.counterexample and ev.counterexample.endswith(".json"):
-            rep = replay(ev.counterexample)
+            rep = replay(stage.locate(ev.counterexample))  # staged until the session ends
             if not rep.still_refutes:
                 raise ClaimFailure(f"{self.claim.id}: the counterexample {ev.counterexample} does not replay "
                                    f"({rep.outcome})")
@@ -129,14 +242,29 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
     n_ok = sum(e.passed for e in evs)
     tr.write_line(f"{len(evs)} claims, {n_ok} with the expected verdict; profile "
                   f"{profiles.current_hypothesis_profile()}")
+    note = _budget_note(config)
+    if note:
+        tr.write_line(f"landscape: {note}")
     out = config.getoption("landscape_report")
-    if out:
-        from .report import write_report
+    if out and not _completed(config):
+        tr.write_line("landscape: the session was interrupted; the report and counterexamples were not published")
+    elif out:
+        from .report import stage_report
 
+        n_fig = sum(len(e.figures) for e in evs)  # the evidence's fixture summaries take seconds too
+        tr.write_line(f"landscape: rendering the report (evidence, {n_fig} figure{'s' * (n_fig != 1)}) into {out} ...")
+        tr.flush()
         doc = evidence_document(sorted(evs, key=lambda e: e.id), profile=profiles.current_hypothesis_profile(),
                                 seed=config.getoption("landscape_seed"), started=config._landscape["started"],
                                 duration_s=time.perf_counter() - config._landscape["t0"])
-        paths = write_report(sorted(evs, key=lambda e: e.id), doc, out)
+        report = stage_report(sorted(evs, key=lambda e: e.id), doc, out)
+        try:
+            with deferred_signals():  # the report, then the counterexamples (pytest_unconfigure is the fallback)
+                paths = report.publish()
+                if config._landscape.get("stage") is not None:
+                    config._landscape["stage"].publish()
+        finally:
+            report.discard()
         tr.write_line(f"landscape report written: {paths['html']}, {paths['markdown']}, {paths['json']}")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from typing import Callable
 
 import numpy as np
 from scipy import stats
@@ -57,9 +58,44 @@ class TrendDecision:
     status: str
     margin: float
     note: str
+    #: True when a replicate on independent seeds may change the decision (:func:`confirm`): a
+    #: refutation, or a band that comes from a significant slowdown on the full range.
+    replicate: bool = False
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+def confirm(first: TrendDecision, remeasure: Callable[[], TrendDecision]) -> tuple[TrendDecision, TrendDecision | None]:
+    """A trend refutation must not depend on the seed: confirm it on independent seeds.
+
+    A 95% interval excludes the truth in 1 run of 20, and a claim decides several trends
+    (one per activation) on every seed, so a single significant slowdown is weak evidence.
+    When ``first`` may change with a replicate (``first.replicate``: it fails, or it is in the
+    band because the full range is significantly slower), ``remeasure()`` measures the same
+    trend again on independent seeds (same sizes, new networks) and:
+
+    * both fail -> ``fails`` (margin: the smaller of the two): the slowdown replicates;
+    * the replicate holds -> ``holds`` (its margin), noting the unreplicated first measurement:
+      a trend consistent with the bound on independent seeds is not refuted by one that is
+      not (a trend that is really slower fails both: a true slope of -0.3 is never supported,
+      ``tests/test_du_machinery.py``);
+    * otherwise -> ``band`` (inconclusive, with both notes).
+
+    Returns the decision and the replicate's (None when no replicate was needed).
+    """
+    if not first.replicate:
+        return first, None
+    second = remeasure()
+    if first.status == "fails" and second.status == "fails":
+        return TrendDecision("fails", min(first.margin, second.margin),
+                             f"{first.note}; replicated on independent seeds: {second.note}"), second
+    if second.status == "holds":
+        return TrendDecision("holds", second.margin,
+                             f"{second.note} (on independent seeds; the first measurement, {first.note}, did not "
+                             "replicate)"), second
+    return TrendDecision("band", 0.0, f"{first.note}; on independent seeds: {second.note} -- the slowdown does not "
+                                      "replicate decisively: inconclusive"), second
 
 
 def decay_at_least(sl: Slope, rate: float = -0.5, *, tail: Slope | None = None) -> TrendDecision:
@@ -86,11 +122,12 @@ def decay_at_least(sl: Slope, rate: float = -0.5, *, tail: Slope | None = None) 
             return TrendDecision("fails", sl.low - rate if tail is None else min(sl.low, tail.low) - rate,
                                  f"slope {sl.slope:.3f} [{sl.low:.3f}, {sl.high:.3f}] is entirely above {rate}"
                                  + ("" if tail is None else f", on the largest sizes too ([{tail.low:.3f}, {tail.high:.3f}])")
-                                 + f": decays significantly slower than size^{rate}")
+                                 + f": decays significantly slower than size^{rate}", replicate=True)
         return TrendDecision("band", 0.0,
                              f"slope {sl.slope:.3f} [{sl.low:.3f}, {sl.high:.3f}] is entirely above {rate} (decays "
                              f"significantly slower on the full range){tail_txt} reaches {rate}: the largest sizes do "
-                             "not confirm the slowdown, nor does anything show it is pre-asymptotic -- inconclusive")
+                             "not confirm the slowdown, nor does anything show it is pre-asymptotic -- inconclusive",
+                             replicate=True)
     if sl.high < 0:
         return TrendDecision("holds", min(-sl.high, rate - sl.low),
                              f"slope {sl.slope:.3f} [{sl.low:.3f}, {sl.high:.3f}]: decays, consistent with "
@@ -119,7 +156,8 @@ def grows_at_most(sl: Slope, rate: float, *, max_width: float = 1.0) -> TrendDec
     ``max_width`` wide (precise enough to tell ``n`` from ``n^2``); otherwise too wide to tell."""
     if sl.low > rate:
         return TrendDecision("fails", sl.low - rate, f"slope {sl.slope:.3f} [{sl.low:.3f}, {sl.high:.3f}] is "
-                                                     f"entirely above {rate:.3f}: grows faster than the bound")
+                                                     f"entirely above {rate:.3f}: grows faster than the bound",
+                             replicate=True)
     if sl.high - sl.low <= max_width:
         return TrendDecision("holds", rate - sl.low, f"slope {sl.slope:.3f} [{sl.low:.3f}, {sl.high:.3f}] reaches "
                                                      f"{rate:.3f} or below: consistent with the bound")

@@ -673,6 +673,36 @@ def test_eq9_outcome_fails_when_the_computed_product_is_not_the_chain_rule(monke
     assert o.status == "fails" and o.stats["mechanism"] == "residual" and o.margin > 3
 
 
+def test_eq9_outcome_redecides_on_larger_boxes_and_a_residual_that_does_not_vanish_stays_band(monkeypatch):
+    """jiang.eq9.interior, quick seed 13: two points at distance >= 0.147 from the faces whose residual contributions
+    cancel at the smallest box (5.7 % each, 0.099 % together at N = 5), so N <= 129 (0.079 %) is not half of it: the
+    same rule at N = 8193, clear of halving the grid, decides it (the residual identity holds there too).  A planted
+    residual that does not vanish (1 % of |grad_w Q|, consistent with the prediction) is not decided by them."""
+    import dataclasses
+
+    from landscape.claims import jiang
+
+    x = np.array([[0.8528206853462994], [0.48003602849814875]])
+    o = jiang.eq9_outcome("tanh", 1, 2, x, 523297)
+    d, lb = o.stats["distance_to_limit"], o.stats["larger_boxes"]
+    assert d[-1] > d[0] / 2 and o.stats["distance_to_faces"] > 0.14  # undecided on EQ9_MODES, far from the faces
+    assert o.status == "holds" and lb["decided"] and lb["N"][-1] == 8193
+    assert lb["upper"] < d[0] / 10 and lb["grid_change_at_largest"] < 0.2 * lb["distance_to_limit"][-1]
+    assert max(lb["residual_agreement"]) < 1e-13
+    real = dsp.eq9
+
+    def offset(*a, **k):
+        e = real(*a, **k)
+        delta = np.zeros_like(e.rhs)
+        delta[0] = 0.01 * np.linalg.norm(e.lhs)
+        return dataclasses.replace(e, rhs=e.rhs + delta, rhs_real=e.rhs_real + delta,
+                                   residual_predicted=e.residual_predicted - delta)
+
+    monkeypatch.setattr(jiang._disp, "eq9", offset)
+    bad = jiang.eq9_outcome("tanh", 1, 2, x, 523297)
+    assert bad.status == "band" and not bad.stats["larger_boxes"]["decided"]
+
+
 def test_relu_exact_multiple_precision_h_has_the_real_views_columns_and_decides_ill_conditioned_ranks():
     rng = np.random.default_rng(2)
     m = 6

@@ -49,6 +49,42 @@ def test_subset_critical_points_are_stationary(dims, subset):
         assert float(lf(w)) == pytest.approx(opt.loss, rel=1e-12)
     else:
         assert float(lf(w)) > opt.loss * (1 + 1e-6)
+    dec, _ = g.linear_first_order(ws, x, y)
+    assert dec.outcome == "zero"  # every critical point has R^T G = G R^T = 0
+
+
+#: The end point of the quick-profile seed-13 run (dims 4-2-3-1-3, data seed 577, init seed 1193536, scale 0.05)
+#: before the first-order condition: factors of norm 274 with |W3 W2| = 2.6e-5 and a product of norm 1.83,
+#: Hessian eigenvalues up to 6e14, which the float64 certificate called a non-strict local minimum.
+_DRIFTED = [-40.522711254908856, 15.279626057159598, 80.84234976126078, -115.67605617099889, -40.415768245335926,
+            -13.360787963122311, 153.1563658316486, -167.5683709922336, 17.253892678552493, 115.08601977989385,
+            -43.94812683308126, -138.41069133829933, -199.82727374290386, 24.03296681546397, 211.90093442569628,
+            172.77101540130792, -19.701247229962068, -146.39514576255752, 228.03243355992993, -41.347786610578986]
+
+
+def test_drifted_linear_end_point_is_not_a_local_minimum():
+    dims = (4, 2, 3, 1, 3)
+    x, y = g._linear_data(dims, 5, 577)
+    net = DeepLinear(dims)
+    w = torch.tensor(_DRIFTED, dtype=torch.float64)
+    ws = [m.numpy() for m in net.unflatten(w)]
+    dec, st = g.linear_first_order(ws, x, y)
+    assert dec.outcome == "nonzero" and dec.value > 0.07  # |R^T G| = 0.0752 |R| |G|, exact
+    # an exact descent direction: the outer blocks' gradients, W_1^T dL/dW_1 = R^T G != 0
+    out = g._replay_linear({"dims": list(dims), "n": 5, "data_seed": 577, "weights": _DRIFTED})
+    assert out.status != "fails" and out.stats["reached"] == "not-stationary"
+    # the same product, factored in balance, is not stationary either and L-BFGS reaches L* from it
+    start = g._refactored(net, w)
+    lf = net.loss_fn(x, y)
+    assert float(lf(start)) == pytest.approx(float(lf(w)), rel=1e-7)
+    run = certify.refine_stationary(lf, start, max_iter=1000, newton_steps=10)
+    opt = reduced_rank_optimum(x, y, net.bottleneck)
+    assert tolerance.equal(float(lf(run.w)), opt.loss, scale=0.5 * float(np.sum(y**2))).outcome == "zero"
+
+
+def test_seed13_linear_run_reaches_the_optimum():
+    out = g.linear_run_outcome((4, 2, 3, 1, 3), 5, 577, 1193536, 0.05)
+    assert out.status == "holds" and out.stats["reached"] == "global" and out.stats["refactored_rounds"] >= 1
 
 
 # ---------------------------------------------------------------------------------------------

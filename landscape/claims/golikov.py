@@ -63,6 +63,7 @@ from hypothesis import strategies as st
 
 from .. import certify, kernels, tolerance, trend
 from .. import fixtures as _fixtures
+from .. import payload as _p
 from ..context import Context, Outcome, Result, merge
 from ..errors import LandscapeError
 from ..linear_nets import DeepLinear, reduced_rank_optimum, subset_critical_point
@@ -374,17 +375,19 @@ def _ctx_for(seed: int, draws: int = 1) -> Context:
     return Context(Profile("replay", 0, int(draws), ""), seed=int(seed))
 
 
-def mc_slope(x: np.ndarray, widths: list[int], reps: int, seed: int) -> dict:
+def mc_slope(x: np.ndarray, widths: list[int], reps: int, seed: int, replicate: int = 0) -> dict:
     """max |H(0) - H^inf| against m on the data ``x`` (weights ``rng("golikov-hinf-mc", m, s)`` of the
-    run seed ``seed``), its log-log slope, the fit on the 3 largest widths and the decision of
-    :func:`trend.decay_at_least`; ``payload`` replays it."""
+    run seed ``seed``; ``replicate`` > 0: the independent weights of a confirmation, :func:`trend.confirm`),
+    its log-log slope, the fit on the 3 largest widths and the decision of :func:`trend.decay_at_least`;
+    ``payload`` replays it."""
     ctx = _ctx_for(seed)
     hi = h_inf(x)
     errs, table = [], {}
+    extra = ("replicate", replicate) if replicate else ()
     for m in widths:
         e = []
         for s in range(reps):
-            w = ctx.rng("golikov-hinf-mc", m, s).normal(size=(m, x.shape[1]))
+            w = ctx.rng("golikov-hinf-mc", m, s, *extra).normal(size=(m, x.shape[1]))
             e.append(float(np.max(np.abs(two_layer_gram(x, w) - hi))))
         table[m] = e
         errs += e
@@ -392,7 +395,26 @@ def mc_slope(x: np.ndarray, widths: list[int], reps: int, seed: int) -> dict:
     sl, tail = trend.fit(xs, errs), trend.fit_tail(xs, errs)
     return {"slope": sl, "tail": tail, "decision": trend.decay_at_least(sl, -0.5, tail=tail), "errors": table,
             "payload": {"kind": "slope", "x": np.asarray(x).tolist(), "widths": [int(m) for m in widths],
-                        "reps": int(reps), "seed": int(seed)}}
+                        "reps": int(reps), "seed": int(seed), "replicate": int(replicate)}}
+
+
+def confirmed_mc_slope(x: np.ndarray, widths: list[int], reps: int, seed: int) -> dict:
+    """:func:`mc_slope`, its decision confirmed on independent weights when it may refute
+    (:func:`trend.confirm`): ``c["decision"]`` is the confirmed one, ``c["first"]`` the first
+    measurement's and ``c["replicate"]`` the replicate (None when none was needed)."""
+    c = mc_slope(x, widths, reps, seed)
+    box: dict = {}
+
+    def again() -> trend.TrendDecision:
+        box["c"] = mc_slope(x, widths, reps, seed, replicate=1)
+        return box["c"]["decision"]
+
+    c["first"], c["replicate"] = c["decision"], None
+    c["decision"], _ = trend.confirm(c["decision"], again)
+    if "c" in box:
+        c["replicate"] = box["c"]
+        c["payload"]["confirmed"] = True
+    return c
 
 
 def _slope_outcome(c: dict) -> Outcome:
@@ -413,7 +435,7 @@ def _mc_slope(ctx: Context) -> tuple[Outcome, dict]:
     the 3 largest reach -1/2, supported if the all-widths interval reaches -1/2 and lies below 0."""
     x = unit_rows(ctx.rng("golikov-hinf-slope"), 6, 3)
     ms = [100, 400, 1600, 6400] + ([25600] if ctx.max_examples > 12 else [])
-    c = mc_slope(x, ms, max(4, ctx.draws), ctx.seed)
+    c = confirmed_mc_slope(x, ms, max(4, ctx.draws), ctx.seed)
     o = _slope_outcome(c)
     table = c["errors"]
     mean = [float(np.mean(table[m])) for m in ms]
@@ -531,15 +553,19 @@ def _replay_hinf(p: dict) -> Outcome:
     """A dataset (rank of H^inf + Hoeffding check); the Monte Carlo slope (``kind = slope``:
     every stored width and seed re-measured, < 1 s, and re-decided); an independent check
     (``kind = independent``: the three comparisons recomputed)."""
+    x = _p.require_matrix(p, "x", _p.MAX_N, _p.MAX_DIM)
     if p.get("kind") == "slope":
-        widths = [int(m) for m in p["widths"]]
-        if len(set(widths)) < 2 or min(widths) < 1 or int(p["reps"]) < 1:
-            raise LandscapeError("payload needs >= 2 widths >= 1 and reps >= 1")
-        return _slope_outcome(mc_slope(np.asarray(p["x"], dtype=float), widths, int(p["reps"]), int(p["seed"])))
+        widths = _p.require_ints(p, "widths", 1, _p.MAX_WIDTH, min_len=2, max_len=100)
+        reps = _p.require_int(p, "reps", 1, _p.MAX_COUNT)
+        if len(set(widths)) < 2:
+            raise LandscapeError(f"payload field 'widths' = {widths}: expected at least 2 distinct widths")
+        fn = confirmed_mc_slope if p.get("confirmed") else mc_slope
+        return _slope_outcome(fn(x, widths, reps, _p.require_seed(p)))
     if p.get("kind") == "independent":
-        return independent_outcome(np.asarray(p["x"], dtype=float), int(p["init_seed"]), int(p["index"]),
-                                   int(p["m"]))
-    return h_inf_outcome(np.asarray(p["x"], dtype=float), int(p["mc_seed"]), int(p["mc_m"]), str(p.get("family", "")))
+        return independent_outcome(x, _p.require_seed(p, "init_seed"), _p.require_int(p, "index", 0, _p.MAX_COUNT),
+                                   _p.require_int(p, "m", 1, _p.MAX_WIDTH))
+    return h_inf_outcome(x, _p.require_seed(p, "mc_seed"), _p.require_int(p, "mc_m", 1, _p.MAX_COUNT),
+                         _p.require_str(p, "family", default=""))
 
 
 check_h_inf.replayer(_replay_hinf)
@@ -781,10 +807,11 @@ def _replay_du_trend(p: dict) -> Outcome:
     key = str(p.get("claim"))
     if p.get("kind") != "trend" or key not in ("lam", "decay"):
         raise LandscapeError(f"payload kind={p.get('kind')!r}, claim={key!r} is invalid; expected 'trend', 'lam'/'decay'")
-    widths = [int(m) for m in p["widths"]]
-    if len(set(widths)) < 2 or min(widths) < 1 or int(p["draws"]) < 1 or int(p["inits"]) < 1:
-        raise LandscapeError("payload needs >= 2 widths >= 1, draws >= 1 and inits >= 1")
-    tr = _du_runs_cached(int(p["seed"]), int(p["draws"]), tuple(widths), int(p["inits"]))
+    widths = _p.require_ints(p, "widths", 1, _p.MAX_WIDTH, min_len=2, max_len=100)
+    if len(set(widths)) < 2:
+        raise LandscapeError(f"payload field 'widths' = {widths}: expected at least 2 distinct widths")
+    tr = _du_runs_cached(_p.require_seed(p), _p.require_int(p, "draws", 1, _p.MAX_COUNT), tuple(widths),
+                         _p.require_int(p, "inits", 1, _p.MAX_COUNT))
     dec, tstats, _ = _trend_decision(tr, key)
     if dec.status == "holds":
         return Outcome.holds(dec.margin, **tstats)
@@ -945,8 +972,10 @@ def check_decay_small(ctx: Context) -> Result:
 
 
 def _replay_small(p: dict) -> Outcome:
-    return small_m_outcome(str(p["kind"]), np.asarray(p["x"], dtype=float), np.asarray(p["y"], dtype=float),
-                           int(p["m"]), int(p["seed"]))
+    x = _p.require_matrix(p, "x", _p.MAX_N, _p.MAX_DIM)
+    return small_m_outcome(_p.require_choice(p, "kind", ("lam", "decay")), x,
+                           _p.require_vector(p, "y", length=x.shape[0]), _p.require_int(p, "m", 1, _p.MAX_WIDTH),
+                           _p.require_seed(p))
 
 
 check_lambda_min.replayer(_replay_du_trend)
@@ -1102,8 +1131,14 @@ def check_hessian_psd_smooth(ctx: Context) -> Result:
 
 
 def _replay_hessian(p: dict) -> Outcome:
-    return hessian_outcome(str(p["activation"]), np.asarray(p["x"], dtype=float), np.asarray(p["y"], dtype=float),
-                           np.asarray(p["w"], dtype=float), np.asarray(p["a"], dtype=float))
+    return hessian_outcome(_p.require_activation(p), *_two_layer_payload(p))
+
+
+def _two_layer_payload(p: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``x`` (n, d), ``y`` (n,), ``w`` (m, d), ``a`` (m,) of a two-layer point, validated (landscape.payload)."""
+    x = _p.require_matrix(p, "x", _p.MAX_N, _p.MAX_DIM)
+    w = _p.require_matrix(p, "w", _p.MAX_WIDTH, cols=x.shape[1])
+    return x, _p.require_vector(p, "y", length=x.shape[0]), w, _p.require_vector(p, "a", length=w.shape[0])
 
 
 check_hessian_psd.replayer(_replay_hessian)
@@ -1227,8 +1262,7 @@ def check_grad_bound(ctx: Context) -> Result:
 
 @check_grad_bound.replayer
 def _replay_grad(p: dict) -> Outcome:
-    return grad_bound_outcome(np.asarray(p["x"], dtype=float), np.asarray(p["y"], dtype=float),
-                              np.asarray(p["w"], dtype=float), np.asarray(p["a"], dtype=float), str(p.get("family", "")))
+    return grad_bound_outcome(*_two_layer_payload(p), _p.require_str(p, "family", default=""))
 
 
 # =======================================================================================
@@ -1240,9 +1274,90 @@ def _linear_data(dims: tuple[int, ...], n: int, seed: int) -> tuple[np.ndarray, 
     return rng.normal(size=(dims[0], n)), rng.normal(size=(dims[-1], n))
 
 
+def _exact_chain(ws: list[np.ndarray]) -> list[list] | None:
+    """``W_H ... W_1`` in exact rational arithmetic from the float64 entries (None if the shapes do not chain)."""
+    from fractions import Fraction
+
+    mats = [[[Fraction(float(v)) for v in row] for row in np.asarray(m, dtype=np.float64)] for m in ws]
+    r = mats[0]
+    for m in mats[1:]:
+        if len(m[0]) != len(r):
+            return None
+        r = [[sum(m[i][k] * r[k][j] for k in range(len(r))) for j in range(len(r[0]))] for i in range(len(m))]
+    return r
+
+
+def linear_first_order(ws: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> tuple[tolerance.Decision, dict] | None:
+    """The first-order condition of a critical point of eq. (3), from the product alone, in exact arithmetic.
+
+    With ``R = W_H ... W_1`` and ``G = (R X - Y) X^T`` (the gradient of eq. (4)'s loss at ``R``):
+    ``W_1^T dL/dW_1 = R^T G`` and ``dL/dW_H W_H^T = G R^T``, so every critical point of ``L_deep`` has
+    ``R^T G = 0`` and ``G R^T = 0`` -- the first-order condition of Theorem 2.1's ``R`` on the rank-constrained
+    problem (section 2.1.1).  Both depend on ``R`` only, so they are invariant under every weight-space symmetry
+    (``W_k -> A_k W_k A_{k-1}^{-1}``, components of ``W_{k+1}`` on the left null space of ``W_k`` ...), and they are
+    computed exactly (rationals from the float64 weights): neither a drift of the factors (norms ~ 10^2 whose
+    product is O(1), Hessian eigenvalues ~ 10^15 that make the certificate's gradient scale ``Lambda |w|``
+    swallow any gradient) nor its cancellation in float64 can fake them.  Decided on
+    ``r = max(|R^T G|, |G R^T|) / (|R| |G|)`` (0 when ``R = 0`` or ``G = 0``).  None if ``ws`` do not chain.
+    """
+    from fractions import Fraction
+
+    r = _exact_chain(ws)
+    if r is None:
+        return None
+    xs = [[Fraction(float(v)) for v in row] for row in np.asarray(x, dtype=np.float64)]
+    ys = [[Fraction(float(v)) for v in row] for row in np.asarray(y, dtype=np.float64)]
+    if len(r[0]) != len(xs) or len(r) != len(ys):
+        return None
+    n, d0, dy = len(xs[0]), len(xs), len(ys)
+    e = [[sum(r[i][k] * xs[k][j] for k in range(d0)) - ys[i][j] for j in range(n)] for i in range(dy)]
+    g = [[sum(e[i][j] * xs[k][j] for j in range(n)) for k in range(d0)] for i in range(dy)]
+    rtg = [[sum(r[i][a] * g[i][b] for i in range(dy)) for b in range(d0)] for a in range(d0)]  # R^T G
+    grt = [[sum(g[a][k] * r[b][k] for k in range(d0)) for b in range(dy)] for a in range(dy)]  # G R^T
+
+    def sq(m):
+        return sum(v * v for row in m for v in row)
+
+    nr, ng, n1, n2 = sq(r), sq(g), sq(rtg), sq(grt)
+    ratio = 0.0 if nr == 0 or ng == 0 else math.sqrt(float(max(n1, n2) / (nr * ng)))
+    dec = tolerance.classify(ratio, precision="exact")
+    return dec, {"first_order_ratio": ratio, "product_norm": math.sqrt(float(nr)),
+                 "shallow_grad_norm": math.sqrt(float(ng)), "first_order": dec.outcome}
+
+
+def _refactored(net: DeepLinear, w: torch.Tensor) -> torch.Tensor:
+    """A balanced factorisation of the exact product ``R`` (same ``R``, same loss up to rounding):
+    ``W_1 = E_1 S^{1/H} V^T``, ``W_k = E_k S^{1/H} E_{k-1}^T``, ``W_H = U S^{1/H} E_{H-1}^T`` on the top ``d_p``
+    singular triplets of ``R`` (``E_k`` the coordinate embeddings).  A fresh start for a run whose end point the
+    first-order condition (:func:`linear_first_order`) certifies non-stationary although the certificate's
+    float64 scale called it stationary: the factors drifted off any balanced representative."""
+    ws = [m.detach().numpy() for m in net.unflatten(w)]
+    rr = np.array([[float(v) for v in row] for row in _exact_chain(ws)])
+    if net.depth == 1:
+        return net.flatten([rr])
+    u, s, vt = np.linalg.svd(rr, full_matrices=False)
+    k = min(net.bottleneck, len(s))
+    c = s[:k] ** (1.0 / net.depth)
+    out = []
+    for j, (a, b) in enumerate(net.shapes()):
+        m = np.zeros((a, b))
+        if j == 0:
+            m[:k, :] = c[:, None] * vt[:k]
+        elif j == net.depth - 1:
+            m[:, :k] = u[:, :k] * c[None, :]
+        else:
+            m[:k, :k] = np.diag(c)
+        out.append(m)
+    return net.flatten(out)
+
+
 def linear_point_outcome(lf, w: torch.Tensor, opt_loss: float, yscale: float, payload: dict, rng: np.random.Generator,
-                         label: str, stats: dict) -> Outcome:
-    """Decide a point reached (or built): global (loss = L*), saddle (fine), certified local min above L* (fails)."""
+                         label: str, stats: dict, first_order: tuple[tolerance.Decision, dict] | None = None) -> Outcome:
+    """Decide a point reached (or built): global (loss = L*), saddle (fine), certified local min above L* (fails).
+
+    ``first_order`` (:func:`linear_first_order`, exact): a point it calls non-stationary is no local minimum
+    whatever the float64 certificate says (band: the run did not reach a critical point), and a refutation
+    needs it to be a clear zero as well."""
     loss = float(lf(w))
     eq = tolerance.equal(loss, opt_loss, scale=yscale)
     stats = stats | {"loss": loss, "optimum": opt_loss, "relative_excess": (loss - opt_loss) / max(opt_loss, 1e-300)}
@@ -1251,39 +1366,56 @@ def linear_point_outcome(lf, w: torch.Tensor, opt_loss: float, yscale: float, pa
     if loss < opt_loss and eq.outcome == "nonzero":
         return Outcome.fails(payload, eq.margin, note=f"{label}: loss {loss:.6g} below the closed-form optimum "
                                                       f"{opt_loss:.6g}: the closed form is wrong", **stats)
+    fo = first_order[0] if first_order is not None else None
+    if first_order is not None:
+        stats = stats | first_order[1]
+        if fo.outcome == "nonzero":
+            return Outcome.band(note=(f"{label}: loss {loss:.6g} > optimum {opt_loss:.6g} but not a critical point: "
+                                      f"|R^T G|, |G R^T| = {fo.value:.3g} |R| |G| (exact), so no local minimum"),
+                                reached="not-stationary", **stats)
     cert = certify.certify_minimum(lf, w, rng=rng, include_point=False)
     stats = stats | {"certificate": cert.kind, "reason": cert.reason,
                      "lambda_min_normalised": cert.lambda_min_normalised, "eigenvalue_counts": cert.eigenvalue_counts}
     if cert.kind == "saddle":
         return Outcome.holds(cert.margin, reached="saddle", **stats)
-    if cert.kind in ("strict", "non-strict") and eq.outcome == "nonzero":
-        return Outcome.fails(payload, min(cert.margin, eq.margin),
+    if cert.kind in ("strict", "non-strict") and eq.outcome == "nonzero" and (fo is None or fo.outcome == "zero"):
+        return Outcome.fails(payload, min(cert.margin, eq.margin, fo.margin if fo is not None else math.inf),
                              note=(f"{label}: a {cert.kind} local minimum with loss {loss:.6g} > optimum "
                                    f"{opt_loss:.6g} ({cert.reason})"), **stats)
-    return Outcome.band(note=f"{label}: loss {loss:.6g} vs optimum {opt_loss:.6g}, certificate {cert.kind}",
+    return Outcome.band(note=f"{label}: loss {loss:.6g} vs optimum {opt_loss:.6g}, certificate {cert.kind}"
+                             + (f", first-order condition {fo.outcome} (exact)" if fo is not None else ""),
                         reached=cert.kind, **stats)
 
 
 def linear_run_outcome(dims: tuple[int, ...], n: int, data_seed: int, init_seed: int, scale: float) -> Outcome:
-    """L-BFGS (strong Wolfe, float64) + Newton steps from a random start; then :func:`linear_point_outcome`."""
+    """L-BFGS (strong Wolfe, float64) + Newton steps from a random start; then :func:`linear_point_outcome`.
+
+    An end point above ``L*`` is re-optimised (up to 3 rounds) from a representative with the same product:
+    the rebalanced factors (``W_k -> c_k W_k``, :meth:`DeepLinear.balance`), or -- when the exact first-order
+    condition (:func:`linear_first_order`) says it is not a critical point, i.e. the factors drifted along a
+    direction that balancing by norms does not undo -- a balanced factorisation of its product
+    (:func:`_refactored`)."""
     x, y = _linear_data(dims, n, data_seed)
     net = DeepLinear(dims)
     lf = net.loss_fn(x, y)
     opt = reduced_rank_optimum(x, y, net.bottleneck)
     rng = np.random.default_rng(init_seed)
     run = certify.refine_stationary(lf, net.init(rng, scale), max_iter=3000, newton_steps=10)
-    w, rounds, iters = run.w, 0, run.iterations
+    w, rounds, iters, refactored = run.w, 0, run.iterations, 0
     yscale = 0.5 * float(np.sum(y**2))
     while rounds < 3 and tolerance.equal(float(lf(w)), opt.loss, scale=yscale).outcome != "zero":
-        # undo drift along the rescaling symmetry (W_k -> c_k W_k, prod c_k = 1), then optimise again
-        again = certify.refine_stationary(lf, net.balance(w), max_iter=1000, newton_steps=10)
-        w, rounds, iters = again.w, rounds + 1, iters + again.iterations
+        # undo drift along the weight-space symmetries (same product, same loss), then optimise again
+        drifted = linear_first_order([m.numpy() for m in net.unflatten(w)], x, y)[0].outcome == "nonzero"
+        again = certify.refine_stationary(lf, _refactored(net, w) if drifted else net.balance(w), max_iter=1000,
+                                          newton_steps=10)
+        w, rounds, iters, refactored = again.w, rounds + 1, iters + again.iterations, refactored + drifted
     w = net.balance(w)
     payload = {"dims": list(dims), "n": n, "data_seed": data_seed, "init_seed": init_seed, "scale": scale,
                "weights": w.tolist()}
     stats = {"dims": list(dims), "H": len(dims) - 1, "bottleneck": net.bottleneck, "n": n, "init_scale": scale,
-             "lbfgs_iterations": iters, "rebalancing_rounds": rounds}
-    return linear_point_outcome(lf, w, opt.loss, yscale, payload, rng, "random start", stats)
+             "lbfgs_iterations": iters, "rebalancing_rounds": rounds, "refactored_rounds": refactored}
+    return linear_point_outcome(lf, w, opt.loss, yscale, payload, rng, "random start", stats,
+                                linear_first_order([m.numpy() for m in net.unflatten(w)], x, y))
 
 
 @st.composite
@@ -1305,7 +1437,8 @@ def _linear_fixture_outcome(fx: _fixtures.Fixture, rng: np.random.Generator) -> 
     opt = reduced_rank_optimum(x, y, dp)
     lf = fx.loss_fn()  # the fixture's loss: sum of squares = 2 x eq. (3)
     return linear_point_outcome(lf, fx.flat(), 2 * opt.loss, float(np.sum(y**2)), {"fixture": fx.id}, rng,
-                                fx.id, {"fixture": fx.id, "source": fx.source, "kind": fx.kind})
+                                fx.id, {"fixture": fx.id, "source": fx.source, "kind": fx.kind},
+                                linear_first_order(fx.weights, x, y))
 
 
 #: The hypotheses of the deep-linear claim a fixture must meet (cross-examination, :func:`landscape.fixtures.select`).
@@ -1341,18 +1474,25 @@ def check_linear(ctx: Context) -> Result:
             "data": {o.stats["fixture"]: o.stats["loss"] / max(o.stats["optimum"], 1e-300) for o in fx_outs}}
     fails = [o for o in fx_outs if o.status == "fails"]
     rebal = sum(1 for o in res.outcomes if o.stats.get("rebalancing_rounds"))
+    refac = sum(1 for o in res.outcomes if o.stats.get("refactored_rounds"))
     return merge([res], extra=fails + [o for o in fx_outs if o.status != "fails"],
                  notes=([f"{rebal} run(s) drifted along the rescaling symmetry (one W_k -> 0, another -> infinity), where "
                          "the curvature scale makes the point look stationary at a loss above L*; rebalancing the "
-                         "factors (same product, same loss) and re-optimising reached L*."] if rebal else []),
-                 statistics={"reached": reached, "runs_rebalanced": rebal,
+                         "factors (same product, same loss) and re-optimising reached L*."] if rebal else [])
+                 + ([f"{refac} of them drifted along a symmetry that balancing the norms does not undo (factors of norm "
+                     "~ 10^2 with an O(1) product, Hessian eigenvalues ~ 10^15): the exact first-order condition "
+                     "R^T G = G R^T = 0 (G = dL_shallow/dR) certified the end point non-stationary, and a balanced "
+                     "factorisation of its product was re-optimised instead."] if refac else []),
+                 statistics={"reached": reached, "runs_rebalanced": rebal, "runs_refactored": refac,
                              "fixture_selection": _fixtures.select(LINEAR_REQUIRES).summary(), "fixtures": [{k: o.stats.get(k) for k in
                                                                ("fixture", "loss", "optimum", "certificate", "reason")}
                                                               for o in fx_outs]},
                  tried=(f"{res.examples} L-BFGS runs (strong Wolfe, <= 3000 iterations, <= 10 Newton steps; if not at the optimum, "
-                        "up to 3 rounds of rebalancing W_k -> c_k W_k and re-optimising) from random starts "
+                        "up to 3 rounds of rebalancing W_k -> c_k W_k, or refactoring the product when the exact "
+                        "first-order condition fails, and re-optimising) from random starts "
                         "on deep linear nets with H = 2..4 layers and an active bottleneck; each end point equal to the "
-                        "closed-form optimum by the tolerance policy, or certified (gradient, Hessian spectrum, "
+                        "closed-form optimum by the tolerance policy, or certified (exact first-order condition "
+                        "R^T G = G R^T = 0, gradient, Hessian spectrum, "
                         f"neighbourhood attack); {len(fx_outs)} fixtures with linear activation certified the same way"),
                  figures=[fig1, fig2])
 
@@ -1366,12 +1506,13 @@ def _replay_linear(p: dict) -> Outcome:
             raise LandscapeError(f"fixture {p['fixture']!r} is not in the library")
         o = _linear_fixture_outcome(fx, rng)
         return o if o is not None else Outcome.band(note="hypotheses no longer met")
-    dims = tuple(int(v) for v in p["dims"])
-    x, y = _linear_data(dims, int(p["n"]), int(p["data_seed"]))
+    dims = tuple(_p.require_ints(p, "dims", 1, _p.MAX_WIDTH, min_len=2, max_len=_p.MAX_DEPTH + 1))
+    x, y = _linear_data(dims, _p.require_int(p, "n", 1, _p.MAX_N), _p.require_seed(p, "data_seed"))
     net = DeepLinear(dims)
-    return linear_point_outcome(net.loss_fn(x, y), torch.as_tensor(p["weights"], dtype=torch.float64),
-                                reduced_rank_optimum(x, y, net.bottleneck).loss, 0.5 * float(np.sum(y**2)), p, rng,
-                                "replayed point", {"dims": list(dims)})
+    w = torch.as_tensor(_p.require_flat(p, "weights", net.n_params()))
+    return linear_point_outcome(net.loss_fn(x, y), w, reduced_rank_optimum(x, y, net.bottleneck).loss,
+                                0.5 * float(np.sum(y**2)), p, rng, "replayed point", {"dims": list(dims)},
+                                linear_first_order([m.numpy() for m in net.unflatten(w)], x, y))
 
 
 #: (dims, subset of singular directions, n, data seed) of the linear fixtures.
@@ -1817,8 +1958,10 @@ def _replay_nh(p: dict) -> Outcome:
         if fx is None:
             raise LandscapeError(f"fixture {p['fixture']!r} is not in the library")
         return nh_point_outcome(fx.spec, fx.flat(), fx.x, fx.y, p, rng, fx.id)
-    return nh_point_outcome(MLPSpec.from_dict(p["spec"]), torch.as_tensor(p["weights"], dtype=torch.float64),
-                            np.asarray(p["x"], dtype=float), np.asarray(p["y"], dtype=float), p, rng, "replayed")
+    spec = _p.require_spec(p)
+    x = _p.require_matrix(p, "x", rows=spec.d0)
+    return nh_point_outcome(spec, torch.as_tensor(_p.require_flat(p, "weights", spec.n_params())), x,
+                            _p.require_matrix(p, "y", rows=spec.d_out, cols=x.shape[1]), p, rng, "replayed")
 
 
 # =======================================================================================
@@ -1857,7 +2000,10 @@ def check_nh_lemma44(ctx: Context) -> Result:
         return o
 
     res = ctx.search(examples(), fn, label="sigmoid, no bias, d_k >= m", max_examples=2 * ctx.max_examples)
-    extra = []
+    # the identity's own case, the same on every seed: x = {1/2, -1/2, 0}, one hidden layer of width 3
+    fixed = lemma3_outcome(np.array([[0.5, -0.5, 0.0]]), MLPSpec(1, (3,), 1, "sigmoid", False), 0, ctx.draws)
+    fixed.stats["k"] = 1
+    extra = [fixed]
     for k in (1, 2, 3):  # the symmetric data {x, -x, 0}, always tried at every depth
         for d0 in (1, 2):
             rng = ctx.rng("golikov-nh-l44", k, d0)

@@ -2,40 +2,100 @@
 
 Figures are *specs* stored in the evidence (``kind`` = ``hist`` | ``bar`` | ``line``, the
 data, labels), rendered here with matplotlib, so ``evidence.json`` alone is enough to
-redraw every plot.  Every file is written atomically.
+redraw every plot.
+
+The files are published as a set: :func:`stage_report` renders everything into a hidden
+staging directory inside the output directory, :meth:`ReportStage.publish` moves the
+files into place (each ``os.replace`` atomic; figures first, then ``evidence.json``,
+``report.md`` and ``index.html`` last, then stale figures are removed), with SIGINT /
+SIGTERM deferred during the moves.  A run killed while rendering leaves the previous
+report untouched (at most a hidden staging directory, see :mod:`landscape.publish`).
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 from ..evidence import Evidence, atomic_write, dumps
+from ..publish import clean_stale_staging, deferred_signals, fsync_dir, make_staging_dir
 from .figures import render_png
 from .html import render_html
 from .markdown import render_markdown
 
+FILES = ("evidence.json", "report.md", "index.html")  # the publication order: index.html last
 
-def write_report(evs: list[Evidence], doc: dict, out_dir: str | Path) -> dict[str, Path]:
-    """Write ``evidence.json``, ``report.md``, ``figures/*.png`` and ``index.html`` into ``out_dir``."""
+
+class ReportStage:
+    """A rendered report waiting in its staging directory; :meth:`publish` or :meth:`discard` it once."""
+
+    def __init__(self, out_dir: Path, staging: Path, figures: list[str]):
+        self.out = out_dir
+        self.staging = staging
+        self.figures = figures
+        self.paths = {"json": out_dir / "evidence.json", "markdown": out_dir / "report.md",
+                      "html": out_dir / "index.html"}
+
+    def publish(self) -> dict[str, Path]:
+        """Move the staged files into the output directory; returns the final paths (json, markdown, html)."""
+        figdir = self.out / "figures"
+        with deferred_signals():
+            figdir.mkdir(exist_ok=True)
+            for name in self.figures:
+                os.replace(self.staging / "figures" / name, figdir / name)
+            for name in FILES:
+                os.replace(self.staging / name, self.out / name)
+            keep = set(self.figures)
+            for stale in figdir.glob("*.png"):
+                if stale.name not in keep:
+                    stale.unlink()
+            fsync_dir(figdir)
+            fsync_dir(self.out)
+            self.discard()
+        return self.paths
+
+    def discard(self) -> None:
+        """Remove the staging directory (what was not published is dropped)."""
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def stage_report(evs: list[Evidence], doc: dict, out_dir: str | Path) -> ReportStage:
+    """Render ``evidence.json``, ``report.md``, ``figures/*.png`` and ``index.html`` into a staging directory."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    figdir = out / "figures"
-    figdir.mkdir(exist_ok=True)
-    pngs: dict[str, list[tuple[str, bytes]]] = {}
-    for ev in evs:
-        for i, spec in enumerate(ev.figures):
-            data = render_png(spec)
-            name = f"{ev.id}-{i + 1}.png"
-            atomic_write(figdir / name, data)
-            pngs.setdefault(ev.id, []).append((name, data))
-    for stale in figdir.glob("*.png"):
-        if not any(stale.name == n for v in pngs.values() for n, _ in v):
-            stale.unlink()
-    paths = {"json": out / "evidence.json", "markdown": out / "report.md", "html": out / "index.html"}
-    atomic_write(paths["json"], dumps(doc))
-    atomic_write(paths["markdown"], render_markdown(doc, {k: [n for n, _ in v] for k, v in pngs.items()}))
-    atomic_write(paths["html"], render_html(doc, pngs))
-    return paths
+    clean_stale_staging(out)
+    staging = make_staging_dir(out)
+    try:
+        figdir = staging / "figures"
+        figdir.mkdir()
+        pngs: dict[str, list[tuple[str, bytes]]] = {}
+        notes = {c.get("id"): c.setdefault("notes", []) for c in doc.get("claims", []) if isinstance(c, dict)}
+        for ev in evs:
+            for i, spec in enumerate(ev.figures):
+                try:
+                    data = render_png(spec)
+                except Exception as e:  # noqa: BLE001 - a bad figure spec of one claim must not lose the report
+                    notes.get(ev.id, []).append(f"figure {i + 1} could not be drawn: {e.__class__.__name__}: {e}")
+                    continue
+                name = f"{ev.id}-{i + 1}.png"
+                atomic_write(figdir / name, data)
+                pngs.setdefault(ev.id, []).append((name, data))
+        atomic_write(staging / "evidence.json", dumps(doc))
+        # links point from the published directory (not the staging one); replay commands run from here
+        where = {"out_dir": out.absolute(), "cwd": Path.cwd()}
+        atomic_write(staging / "report.md", render_markdown(doc, {k: [n for n, _ in v] for k, v in pngs.items()},
+                                                            **where))
+        atomic_write(staging / "index.html", render_html(doc, pngs, **where))
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return ReportStage(out, staging, [n for v in pngs.values() for n, _ in v])
 
 
-__all__ = ["write_report"]
+def write_report(evs: list[Evidence], doc: dict, out_dir: str | Path) -> dict[str, Path]:
+    """Write ``evidence.json``, ``report.md``, ``figures/*.png`` and ``index.html`` into ``out_dir`` (as a set)."""
+    return stage_report(evs, doc, out_dir).publish()
+
+
+__all__ = ["ReportStage", "stage_report", "write_report"]

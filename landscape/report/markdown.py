@@ -1,16 +1,80 @@
-"""The Markdown report: a summary table and one section per claim."""
+"""The Markdown report: the summary counts, a table and one section per claim.
+
+Counterexample links are relative to the report's directory and replay commands to the
+working directory (:mod:`landscape.report.paths`); papers are named by authors, year and
+title (:mod:`landscape.papers`).
+"""
 
 from __future__ import annotations
 
 import json
+import math
+from pathlib import Path
+
+from ..papers import paper_says, paper_verdict, split_source
+from ..stability import describe
+from .paths import counterexample_file, counterexample_href, display_path, replay_command
+
+NBSP = "\u00a0"
+
+
+def format_margin(m: object, *, sep: str = " ") -> str:
+    """``+5.88 decades`` (2 decimals), ``exact`` for an infinite margin, ``n/a`` when there is none.
+
+    ``m`` is a float or its JSON form (``"inf"``, ``"nan"``); another string is shown as it is.
+    ``sep`` joins number and unit (a no-break space in Markdown tables).
+    """
+    if m is None:
+        return "n/a"
+    if isinstance(m, bool):
+        return str(m)
+    if isinstance(m, str):
+        try:
+            m = float(m)
+        except ValueError:
+            return m
+    if not isinstance(m, (int, float)):
+        return str(m)
+    f = float(m)
+    if math.isnan(f):
+        return "n/a"
+    if math.isinf(f):
+        return "exact" if f > 0 else f"-inf{sep}decades"
+    return f"{f:+.2f}{sep}decades"
+
+
+def summary_counts(doc: dict) -> dict[str, int]:
+    """Counts per verdict, ``passed`` (verdict == expected) and ``claims``, from the claims themselves."""
+    cs = doc.get("claims", [])
+    n = {v: sum(1 for c in cs if c.get("verdict") == v) for v in ("supported", "refuted", "inconclusive", "error")}
+    return n | {"passed": sum(1 for c in cs if c.get("verdict") == c.get("expected")), "claims": len(cs)}
 
 
 def _fmt_margin(m) -> str:
-    if m is None:
-        return "n/a"
-    if isinstance(m, str):
-        return m
-    return f"{m:+.2f} decades"
+    return format_margin(m)
+
+
+def _cell(text: str) -> str:
+    """Text safe inside a Markdown table cell."""
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _cite(source: str) -> str:
+    p, _ = split_source(source)
+    return p.cite if p else source
+
+
+def _source(source: str) -> str:
+    """``Li, Ding & Sun (2018), *title*, Lemma 3 (file `004_...txt`)``."""
+    p, rest = split_source(source)
+    if p is None:
+        return source
+    return f"{p.cite}, *{p.title}*" + (f", {rest}" if rest else "") + f" (file `{p.file}`)"
+
+
+def _md_link(text: str, href: str) -> str:
+    """``[text](href)``; ``href`` is percent-encoded (:func:`~landscape.report.paths.counterexample_href`)."""
+    return f"[{text.replace('[', '(').replace(']', ')')}]({href})"
 
 
 def _stats_block(stats: dict) -> str:
@@ -20,12 +84,34 @@ def _stats_block(stats: dict) -> str:
     return s
 
 
-def render_markdown(doc: dict, figures: dict[str, list[str]]) -> str:
-    """Render the evidence document as Markdown; figures are linked from ``figures/``."""
+def _summary(doc: dict) -> list[str]:
+    """The counts at the top: per verdict, then N as expected / M not (the claims named when M > 0)."""
+    n = summary_counts(doc)
+    bad = [c for c in doc["claims"] if c["verdict"] != c["expected"]]
+    lines = [f"**{n['claims']} claims: {n['supported']} supported, {n['refuted']} refuted, {n['inconclusive']} "
+             f"inconclusive, {n['error']} errors; {n['passed']} as expected, {len(bad)} not"
+             + (" ✗" if bad else "") + ".**", ""]
+    if bad:
+        lines += ["**Not as expected:** " + ", ".join(
+            f"[`{c['id']}`](#{c['id'].replace('.', '')}) ({c['verdict']}, expected {c['expected']})" for c in bad), ""]
+    return lines
+
+
+def render_markdown(doc: dict, figures: dict[str, list[str]], *, out_dir: str | Path | None = None,
+                    cwd: str | Path | None = None) -> str:
+    """Render the evidence document as Markdown; figures are linked from ``figures/``.
+
+    ``out_dir``: the directory the file is published in (counterexample links are relative to
+    it; default: ``cwd``); ``cwd``: the directory relative counterexample paths of the evidence,
+    and the replay commands shown, are relative to (default: the current one).
+    """
+    cwd = Path(cwd) if cwd is not None else Path.cwd()
+    out_dir = Path(out_dir) if out_dir is not None else cwd
     tol = doc["tolerance"]
     lines = [
         "# landscape report",
         "",
+        *_summary(doc),
         f"Profile `{doc['profile']}`, seed {doc['seed']}, started {doc['started']}, {doc['duration_s']:.1f} s; "
         f"landscape {doc['landscape_version']}, Python {doc['environment']['python']}, torch "
         f"{doc['environment']['torch']}, numpy {doc['environment']['numpy']}.",
@@ -33,32 +119,42 @@ def render_markdown(doc: dict, figures: dict[str, list[str]]) -> str:
         f"Tolerance policy: a relative quantity <= {tol['zero']:g} is zero, >= {tol['nonzero_from']:g} is non-zero, "
         f"in between is the inconclusive band; undecided float64 cases are re-decided at "
         f"{'/'.join(str(d) for d in tol['hp_ladder_digits'])} digits. Margins are distances to the deciding "
-        "threshold in decades.",
+        "threshold in decades (*exact*: decided exactly).",
         "",
         "Generated by `landscape report`; do not edit by hand. `evidence.json` holds every number.",
         "",
-        "| claim | verdict | expected | paper | margin | examples | counterexample |",
-        "|---|---|---|---|---|---|---|",
+    ]
+    stab = doc.get("stability") or {}
+    if stab:
+        lines += ["Seed stability (`landscape stability`): "
+                  + "; ".join(f"{p} profile, seeds {v['seeds'][0]}..{v['seeds'][-1]} ({len(v['seeds'])} seeds, every "
+                              f"claim {'stable' if v['stable'] else 'NOT stable'})" for p, v in stab.items())
+                  + ". The column *seeds* counts the seeds that gave the expected verdict.", ""]
+    lines += [
+        "| claim | paper | verdict | expected | as expected | the paper says | margin | examples | counterexample |"
+        + (" seeds |" if stab else ""),
+        "|---|---|---|---|:-:|---|--:|--:|---|" + ("---|" if stab else ""),
     ]
     for c in doc["claims"]:
-        cx = f"[{c['counterexample'].split('/')[-1]}](../counterexamples/{c['counterexample'].split('/')[-1]})" \
-            if c.get("counterexample") and c["counterexample"].endswith(".json") else ""
+        cx, href = c.get("counterexample"), counterexample_href(c.get("counterexample"), out_dir, cwd)
+        cx_cell = _md_link(counterexample_file(cx, cwd).name, href) if href is not None else _cell(cx or "")
         flag = " (surprise)" if c.get("surprise") else ""
-        ok = "" if c["passed"] else " **(unexpected)**"
-        lines.append(f"| [`{c['id']}`](#{c['id'].replace('.', '')}) | **{c['verdict']}**{ok} | {c['expected']} | "
-                     f"{c['paper']}{flag} | {_fmt_margin(c['margin'])} | {c['examples']} | {cx} |")
-    s = doc["summary"]
-    lines += ["", f"{s['claims']} claims: {s['supported']} supported, {s['refuted']} refuted, "
-                  f"{s['inconclusive']} inconclusive, {s['error']} errors; {s['passed']} as expected.", ""]
+        ok = "✓" if c["verdict"] == c["expected"] else "**✗ unexpected**"
+        lines.append(f"| [`{c['id']}`](#{c['id'].replace('.', '')}) | {_cell(_cite(c['source']))} | "
+                     f"**{c['verdict']}** | {c['expected']} | {ok} | {paper_verdict(c['paper'])}{flag} | "
+                     f"{format_margin(c['margin'], sep=NBSP)} | {c['examples']} | {cx_cell} |"
+                     + (f" {describe(c.get('stability'))} |" if stab else ""))
+    lines.append("")
     found = [c for c in doc["claims"] if c.get("surprise") or c["verdict"] != c["paper"]]
     if found:
         lines += ["## Findings: where the suite and the paper disagree", "",
-                  "Claims whose computed verdict differs from what the paper asserts (or where the paper asserts "
-                  "nothing, `paper: inconclusive`), with the reason recorded in the code.", "",
-                  "| claim | verdict | paper | why |", "|---|---|---|---|"]
+                  "Claims whose computed verdict differs from what the paper asserts (or where the paper is "
+                  "silent), with the reason recorded in the code.", "",
+                  "| claim | verdict | the paper says | why |", "|---|---|---|---|"]
         for c in found:
             why = (c.get("why") or "").replace("|", "\\|").replace("\n", " ")
-            lines.append(f"| [`{c['id']}`](#{c['id'].replace('.', '')}) | **{c['verdict']}** | {c['paper']} | {why} |")
+            lines.append(f"| [`{c['id']}`](#{c['id'].replace('.', '')}) | **{c['verdict']}** | "
+                         f"{paper_verdict(c['paper'])} | {why} |")
         lines.append("")
     fx = doc.get("fixtures") or []
     if fx:
@@ -77,19 +173,27 @@ def render_markdown(doc: dict, figures: dict[str, list[str]]) -> str:
         lines.append("")
     for c in doc["claims"]:
         lines += [f"## {c['id']}", "", f"**{c['title']}**", "",
-                  f"- Source: {c['source']}",
+                  f"- Source: {_source(c['source'])}",
                   f"- Statement: {c['statement']}",
                   f"- Hypotheses: {'; '.join(c['hypotheses']) or 'none stated'}",
-                  f"- Verdict: **{c['verdict']}** (expected {c['expected']}; the paper says {c['paper']})",
+                  f"- Verdict: **{c['verdict']}** (expected {c['expected']}: "
+                  + ("as expected" if c["verdict"] == c["expected"] else "**✗ unexpected**")
+                  + f"; {paper_says(c['paper'])})",
                   f"- Margin: {_fmt_margin(c['margin'])}",
+                  *([f"- Seed stability: {describe(c['stability'])} seeds with the expected verdict"]
+                    if c.get("stability") else []),
                   f"- What was tried: {c['tried']}",
                   f"- Duration: {c['duration_s']:.2f} s"]
         if c.get("why"):
             lines.append(f"- Why the expectation: {c['why']}")
         if c.get("counterexample"):
-            name = c["counterexample"].split("/")[-1]
-            lines.append(f"- Counterexample: [`counterexamples/{name}`](../counterexamples/{name}) "
-                         f"(replay: `landscape replay counterexamples/{name}`)")
+            cx = c["counterexample"]
+            href, cmd = counterexample_href(cx, out_dir, cwd), replay_command(cx, cwd, c.get("claims_from") or ())
+            if href is None or cmd is None:  # not a file (e.g. "not written: no counterexample directory given")
+                lines.append(f"- Counterexample: {cx}")
+            else:
+                shown = display_path(counterexample_file(cx, cwd), cwd)
+                lines.append(f"- Counterexample: {_md_link(f'`{shown}`', href)} (replay: `{cmd}`)")
             note = (c.get("counterexample_outcome") or {}).get("note")
             if note:
                 lines.append(f"  - {note}")

@@ -1,0 +1,169 @@
+"""Seed stability: run claims over several seeds and check that no verdict depends on the seed.
+
+A verdict a user can cite is the same for every seed.  :func:`run_stability` runs the
+selected claims for seeds ``first_seed .. first_seed + n - 1`` of one profile, each seed
+with a *fresh* counterexample directory (a stored counterexample would otherwise carry
+one seed's refutation into the next and hide a seed-dependent search), and records, per
+claim, how many seeds gave each verdict.  A claim is *stable* when every seed gave the
+same verdict and that verdict is the expected one.
+
+The sweep document (``stability-<profile>.json``, written atomically into the report
+directory with ``--out``) is read by ``landscape report`` to show, for each claim, how many seeds were run and whether the
+verdict held on all of them.
+
+Schema (``schema_version`` 1): ``profile``, ``seeds`` (the list), ``landscape_version``,
+``started``, ``duration_s``, ``stable`` (bool), ``claims``: ``{id: {"expected",
+"verdicts": {seed: verdict}, "counts": {verdict: n}, "stable"}}``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections import Counter
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+from . import __version__
+from .evidence import atomic_write, dumps
+from .registry import Claim
+
+SCHEMA_VERSION = 1
+
+
+def _run_seed(claim_ids: list[str], profile: str, seed: int, claims_from: list[str]) -> dict[str, tuple[str, str, float]]:
+    """Run the claims for one seed in a fresh counterexample directory: {id: (verdict, expected, seconds)}."""
+    from . import registry
+    from .runner import run_claim
+
+    for f in claims_from:
+        registry.load_file(f)
+    out: dict[str, tuple[str, str, float]] = {}
+    with tempfile.TemporaryDirectory(prefix=f"landscape-stability-{seed}-") as cx:
+        for cid in claim_ids:
+            ev = run_claim(registry.get(cid), profile=profile, seed=seed, counterexample_dir=cx)
+            out[cid] = (ev.verdict, ev.expected, ev.duration_s)
+    return out
+
+
+def _worker_init() -> None:
+    import torch
+
+    torch.set_num_threads(1)
+
+
+def run_stability(claims: list[Claim], *, profile: str, seeds: list[int], jobs: int = 1,
+                  claims_from: list[str] | None = None,
+                  progress: Callable[[int, dict[str, tuple[str, str, float]]], None] | None = None) -> dict[str, Any]:
+    """Run ``claims`` for every seed in ``seeds``; return the sweep document (see the module docstring).
+
+    ``jobs`` > 1 runs seeds in that many worker processes (one torch thread each); the
+    verdicts do not depend on it.  ``progress(seed, {id: (verdict, expected, s)})`` is
+    called as each seed finishes.
+    """
+    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    t0 = time.perf_counter()
+    ids = [c.id for c in claims]
+    files = list(claims_from or [])
+    per_seed: dict[int, dict[str, tuple[str, str, float]]] = {}
+    if jobs <= 1 or len(seeds) <= 1:
+        for s in seeds:
+            per_seed[s] = _run_seed(ids, profile, s, files)
+            if progress:
+                progress(s, per_seed[s])
+    else:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("spawn"),
+                                 initializer=_worker_init) as pool:
+            futs = {pool.submit(_run_seed, ids, profile, s, files): s for s in seeds}
+            for f in as_completed(futs):
+                s = futs[f]
+                per_seed[s] = f.result()
+                if progress:
+                    progress(s, per_seed[s])
+    expected = {c.id: c.expected for c in claims}
+    out_claims: dict[str, Any] = {}
+    for cid in ids:
+        verdicts = {str(s): per_seed[s][cid][0] for s in sorted(per_seed)}
+        counts = dict(Counter(verdicts.values()))
+        seconds = [per_seed[s][cid][2] for s in sorted(per_seed)]
+        out_claims[cid] = {"expected": expected[cid], "verdicts": verdicts, "counts": counts,
+                           "stable": set(verdicts.values()) == {expected[cid]},
+                           "max_seconds": round(max(seconds), 2)}
+    return {"schema_version": SCHEMA_VERSION, "landscape_version": __version__, "profile": profile,
+            "seeds": sorted(per_seed), "started": started, "duration_s": round(time.perf_counter() - t0, 1),
+            "stable": all(v["stable"] for v in out_claims.values()), "claims": out_claims}
+
+
+def filename(profile: str) -> str:
+    """The sweep document's file name for ``profile`` (one per profile, side by side in a report directory)."""
+    return f"stability-{profile}.json"
+
+
+def write_stability(doc: dict[str, Any], out_dir: str | Path) -> Path:
+    """Write ``stability-<profile>.json`` atomically into ``out_dir``; returns its path."""
+    path = Path(out_dir) / filename(doc["profile"])
+    atomic_write(path, dumps(doc))
+    return path
+
+
+def read_stability(out_dir: str | Path) -> dict[str, dict[str, Any]]:
+    """Every readable sweep document in ``out_dir``, by profile (unreadable or foreign files are skipped)."""
+    import json
+
+    out: dict[str, dict[str, Any]] = {}
+    for path in sorted(Path(out_dir).glob("stability-*.json")):
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(doc, dict) and doc.get("schema_version") == SCHEMA_VERSION and isinstance(doc.get("claims"), dict):
+            out[str(doc.get("profile"))] = doc
+    return out
+
+
+def annotate(doc: dict[str, Any], sweeps: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Add the sweeps to an evidence document: top-level ``stability`` (per profile: seeds, started,
+    stable) and, per claim, ``stability`` = {profile: {"seeds": n, "held": bool, "counts": {...}}}.
+    A sweep of an older version of a claim still counts: ``landscape_version`` is recorded."""
+    doc["stability"] = {p: {"seeds": d["seeds"], "started": d.get("started"), "stable": d.get("stable"),
+                            "landscape_version": d.get("landscape_version")} for p, d in sweeps.items()}
+    for c in doc.get("claims", []):
+        st = {}
+        for p, d in sweeps.items():
+            r = d["claims"].get(c["id"])
+            if r is not None:
+                st[p] = {"seeds": len(r["verdicts"]), "held": bool(r["stable"]), "counts": r["counts"],
+                         "as_expected": int(r["counts"].get(r["expected"], 0))}
+        c["stability"] = st
+    return doc
+
+
+def describe(stab: dict[str, Any] | None) -> str:
+    """One cell: ``quick 20/20, standard 3/3`` (seeds with the expected verdict / seeds run)."""
+    if not stab:
+        return ""
+    return ", ".join(f"{p} {r['as_expected']}/{r['seeds']}" + ("" if r["held"] else " (varies)")
+                     for p, r in stab.items())
+
+
+def format_table(doc: dict[str, Any]) -> str:
+    """The per-claim verdict counts as a plain-text table (unstable claims marked ``!!``)."""
+    claims = doc["claims"]
+    w = max((len(k) for k in claims), default=5)
+    n = len(doc["seeds"])
+    lines = [f"   {'claim':<{w}}  {'expected':<12} {'supported':>9} {'refuted':>7} {'inconcl.':>8} {'error':>5}"]
+    for cid, c in claims.items():
+        k = c["counts"]
+        mark = "ok " if c["stable"] else "!! "
+        odd = "" if c["stable"] else "  seeds: " + ", ".join(
+            f"{s}={v}" for s, v in c["verdicts"].items() if v != c["expected"])
+        lines.append(f"{mark}{cid:<{w}}  {c['expected']:<12} {k.get('supported', 0):>9} {k.get('refuted', 0):>7} "
+                     f"{k.get('inconclusive', 0):>8} {k.get('error', 0):>5}{odd}")
+    bad = sum(1 for c in claims.values() if not c["stable"])
+    lines.append(f"{len(claims)} claims x {n} seeds ({doc['profile']} profile, seeds {doc['seeds'][0]}.."
+                 f"{doc['seeds'][-1]}): {len(claims) - bad} stable, {bad} not ({doc['duration_s']:.0f} s)")
+    return "\n".join(lines)

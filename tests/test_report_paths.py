@@ -1,0 +1,103 @@
+"""The report's links and replay commands point at the files as they really lie.
+
+With ``--out`` and ``--counterexamples`` anywhere (or the defaults, outside a checkout), every
+counterexample link of ``index.html`` and ``report.md`` resolves, relative to the report's
+directory, to an existing file; every replay command shown runs as printed from the working
+directory of the run; the first progress line says, with absolute paths, where the run writes.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from urllib.parse import unquote
+
+import pytest
+
+from landscape.cli import main
+from landscape.report.paths import (counterexample_href, destination_line, is_landscape_checkout,
+                                    replay_command)
+
+CLAIM = "lds.assumption2.paper_examples"  # refutes in milliseconds, with a replay function
+
+
+@pytest.fixture(autouse=True)
+def _no_fixture_library(monkeypatch):
+    import landscape.evidence
+
+    # the cross-examination library's summary costs seconds per report and is not what these tests are about
+    monkeypatch.setattr(landscape.evidence, "_fixture_summaries", lambda: [], raising=False)
+
+
+def _hrefs(html: str) -> list[str]:
+    return [h for h in re.findall(r"href='([^']*)'", html) if not h.startswith("#")]
+
+
+def _md_links(md: str) -> list[str]:
+    return [h for h in re.findall(r"\]\(([^)#][^)]*)\)", md) if h.endswith(".json")]
+
+
+@pytest.mark.parametrize("layout", ["defaults", "elsewhere"])
+def test_links_and_replay_commands_resolve(tmp_path, monkeypatch, capsys, layout):
+    cwd = tmp_path / "work"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    if layout == "defaults":  # ./reports and ./counterexamples of a directory that is not a checkout
+        args, out, cx = [], cwd / "reports", cwd / "counterexamples"
+    else:  # the report and the counterexamples in unrelated directories, neither under the cwd
+        out, cx = tmp_path / "a" / "deep" / "rep", tmp_path / "b" / "cx"
+        args = ["--out", str(out), "--counterexamples", str(cx)]
+    assert main(["report", "--only", CLAIM, *args]) == 0
+    err = capsys.readouterr().err
+    first = err.splitlines()[0]
+    assert first.startswith("landscape: writing the report to ") and f"{out}/" in first and f"{cx}/" in first
+    assert ("not a landscape checkout" in first) == (layout == "defaults")
+
+    html = (out / "index.html").read_text()
+    md = (out / "report.md").read_text()
+    hrefs, links = _hrefs(html), _md_links(md)
+    assert hrefs and links
+    for h in hrefs + links:
+        target = out / unquote(h)
+        assert target.is_file(), (h, target)
+        assert target.resolve() == (cx / f"{CLAIM}.json").resolve()
+
+    cmds = re.findall(r"replay: `(landscape replay [^`]+)`", md)
+    assert cmds and cmds == [html_cmd.replace("&#x27;", "'")
+                             for html_cmd in re.findall(r"replay: <code>([^<]+)</code>", html)]
+    for cmd in cmds:
+        argv = shlex.split(cmd)
+        if layout == "defaults":
+            assert argv[2] == f"counterexamples/{CLAIM}.json"  # relative to the cwd, where it lies
+        else:
+            assert argv[2] == str(cx / f"{CLAIM}.json")  # outside the cwd: absolute
+        assert main(argv[1:]) == 0
+        assert "still refutes" in capsys.readouterr().out
+
+
+def test_href_and_command_of_relative_paths(tmp_path):
+    cwd = tmp_path / "run"
+    assert counterexample_href("counterexamples/x.json", cwd / "reports", cwd) == "../counterexamples/x.json"
+    assert counterexample_href("cx/x.json", tmp_path / "elsewhere" / "r", cwd) == "../../run/cx/x.json"
+    assert counterexample_href("cx/a b.json", cwd, cwd) == "cx/a%20b.json"
+    assert replay_command("cx/a b.json", cwd) == "landscape replay 'cx/a b.json'"
+    assert replay_command(str(tmp_path / "o" / "x.json"), cwd) == f"landscape replay {tmp_path / 'o' / 'x.json'}"
+    for not_a_file in (None, "", "(not written: no counterexample directory given)"):
+        assert counterexample_href(not_a_file, cwd, cwd) is None and replay_command(not_a_file, cwd) is None
+
+
+def test_destination_line_says_whether_this_is_a_checkout(tmp_path):
+    plain, checkout, other = tmp_path / "plain", tmp_path / "checkout", tmp_path / "other"
+    for d in (plain, checkout, other):
+        d.mkdir()
+    (checkout / "pyproject.toml").write_text('[project]\nname = "landscape"\nversion = "0"\n')
+    (other / "pyproject.toml").write_text('[project]\nname = "something-else"\n')
+    assert is_landscape_checkout(checkout) and not is_landscape_checkout(other) and not is_landscape_checkout(plain)
+    line = destination_line("reports", "counterexamples", out_default=True, counterexamples_default=True, cwd=checkout)
+    assert line == (f"landscape: writing the report to {checkout / 'reports'}/ and counterexamples to "
+                    f"{checkout / 'counterexamples'}/ (default --out and --counterexamples, "
+                    "in this landscape checkout)")
+    line = destination_line("reports", "cx", out_default=True, cwd=other)
+    assert f"to {other / 'reports'}/ and counterexamples to {other / 'cx'}/ (default --out, in the current " \
+           "directory, which is not a landscape checkout; choose with --out)" in line
+    assert destination_line("/r", "/c", cwd=plain) == "landscape: writing the report to /r/ and counterexamples to /c/"
