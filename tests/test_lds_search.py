@@ -283,6 +283,87 @@ def test_inconclusive_drift_is_decided_in_multiple_precision():
     assert S.mp_descent_check(fx.spec, fx.flat(), fx.x, fx.y)["lower_at_every_distance"] is False
 
 
+def test_narrow_softplus_valley_is_decided_along_its_own_curvature():
+    """Found by lds.thm1.no_strict_bad_min (quick profile, seed 16, problem 'softplus N=3 widths=[4]
+    seed=62861071'): every unit is in its e^z tail at x = 1.5 (pre-activations <= -16.4), so f(1.5) = 2.3e-6
+    while y = -0.01427 and the loss 2.0378e-4 sits on a valley falling towards (-0.01427)^2 = 2.0371e-4 as the
+    tails vanish.  |g| = 3.6e-8 is 'zero' relative to G = Lambda |w| = 7.6e5 (Lambda = 5626), 10 of 12 Hessian
+    eigenvalues are ~1e-13 normalised and every lower-point decision is in the band: the certificate is
+    inconclusive.  At 50 digits the loss along -grad rises at 1e-1 and 1e-2 (the walls: curvature 1.7e-5 along
+    -grad from its 2e-12 part along the two stiff eigenvectors), but along the gradient off the stiff
+    directions it falls linearly at 1e-2 .. 1e-4 (relative 1.6e-6 .. 1.8e-8), with slope |g|: not stationary,
+    not a local minimum."""
+    spec = MLPSpec(1, (4,), 1, "softplus", True)
+    w = torch.tensor([-59.27040595008799, 3.5025111377750267, -16.92041171952678, 8.974535879447915,
+                      -12.395892324272193, -1.5127097319398874, -107.18741937337201, 37.710248226364435,
+                      -18.994518371647654, 30.447392413438454, 3.8803874170754846, -5.510005997782349],
+                     dtype=torch.float64)
+    x, y = np.array([[0.75, 1.5, 0.0]]), np.array([[0.7321923112580899, -0.014272730797019928, -0.8482234926543213]])
+    lossf = S.squared_loss(spec, x, y)
+    lam = float(np.max(np.abs(np.linalg.eigvalsh(certify.exact_hessian(lossf, w).numpy()))))
+    gn = certify.gradient_norm(lossf, w)
+    assert S.mp_descent_check(spec, w, x, y)["lower_at_every_distance"] is False  # 1e-2, 1e-1: the walls rise
+    mp = S.mp_not_stationary(spec, w, x, y, gn, lam)
+    assert mp["lower_at_every_distance"] and mp["deciding_rung"] == "gradient off the stiff directions"
+    assert [r["rung"] for r in mp["rungs"]] == ["fixed distances", "gradient off the stiff directions"]
+    assert abs(mp["slope"] / gn - 1) < 1e-3 and mp["margin"] > 3 and mp["visible"]["float64"]["outcome"] == "nonzero"
+    # along -grad itself, below |g| / kappa (kappa = 1.7e-5 along -grad): first order too, visible above ZERO
+    wv = w.clone().requires_grad_(True)
+    (g,) = torch.autograd.grad(lossf(wv), wv)
+    u = -g / g.norm()
+    top = gn / float(u @ certify.hvp_function(lossf, w)(u))
+    along = S.mp_descent_check(spec, w, x, y, distances=tuple(top * 10.0 ** -k for k in range(4)), visible=True)
+    assert along["lower_at_every_distance"] and along["visible"]["float64"]["outcome"] == "band"
+    c = S.certify_candidate(spec, w, x, y, 5.278251753836268e-32, 62861072,
+                            S.Budget(starts=8, screen_iter=160, refine=2, samples=32, attack_starts=2,
+                                     attack_steps=30, escape_starts=2, escape_steps=30))
+    assert c["kind"] == "not-stationary" and S.category(c) == "ruled out"
+    assert c["re_decided"]["float64_kind"] == "inconclusive" and c["re_decided"]["outcome"] == "not-stationary"
+    assert S._compact(c)["re_decided"] == c["re_decided"]
+
+
+def test_refinement_left_short_across_steep_walls_is_decided_off_them():
+    """Found by lds.thm1.no_strict_bad_min (quick profile, seed 12, problem 'softplus N=2 widths=[2, 3]
+    seed=1360'): every second-layer unit is in its tail at x = 73 (loss 0.744 = y_1^2), the refinement ends
+    with |g| = 2.9e-6 / G in the band, 94% of it along the stiffest eigenvector (Lambda = 313: a stationary
+    point across the wall 8.6e-9 away).  Along -grad the wall rises at every fixed distance, and at the
+    distances below |g| / Lambda the decrease (3.5e-16 relative) is round-off, not visible: neither decides.
+    The gradient off the stiff directions (|P g| = 8.4e-7, curvature -6e-5 along it) falls linearly and
+    visibly (1.7e-9 .. 1.6e-11 relative at 1.4e-3 .. 1.4e-5): not stationary, nor is any point across the wall."""
+    spec = MLPSpec(1, (2, 3), 1, "softplus", False)
+    w = torch.tensor([-0.47279801371455477, 0.83579329459356, -0.5365847732887613, -0.2707337047055742,
+                      0.3340511203039328, -0.24320297886791517, 0.37876343031850407, -0.35104431591739094,
+                      -0.06886791070500199, 0.018395606974512393, -0.12489237102909664], dtype=torch.float64)
+    x, y = np.array([[72.99870316845181, -50.15364193675401]]), np.array([[0.8626326997805429, -0.9760076503068889]])
+    mp = S.mp_not_stationary(spec, w, x, y, 2.877492870359393e-06, 313.2776739814257)
+    assert mp["lower_at_every_distance"] and mp["deciding_rung"] == "gradient off the stiff directions"
+    assert abs(mp["slope"] / mp["directional_derivative"] - 1) < 1e-2 and mp["margin"] > 1
+    top = 2.877492870359393e-06 / 313.2776739814257
+    blind = S.mp_descent_check(spec, w, x, y, distances=tuple(top * 10.0 ** -k for k in range(4)), visible=True)
+    assert blind["lower_at_every_distance"] is False and blind["visible"]["float64"]["outcome"] == "zero"
+    p = S.search_problem(x, spec, 1360, S.Budget(starts=8, screen_iter=160, refine=2, samples=32, attack_starts=2,
+                                                  attack_steps=30, escape_starts=2, escape_steps=30))
+    assert p.outcome.status == "holds" and p.stats["category_counts"]["band"] == 0
+
+
+def test_small_distance_descent_must_be_visible_in_float64():
+    """At a certified strict minimum rounded to float64 the exact gradient is round-off (2.8e-15) but not
+    zero, so at distances below |g| / Lambda the loss at 100 digits falls linearly (relative 1e-31 .. 1e-34):
+    without the visibility rule that would 'prove' a strict minimum not stationary."""
+    fx = next(f for f in S.under_fixtures() if f.spec.activation == "negsin2")
+    lossf = S.squared_loss(fx.spec, fx.x, fx.y)
+    sp = certify.refine_stationary(lossf, fx.flat(), max_iter=50)
+    top = 0.1 * sp.grad_norm / sp.lambda_abs_max
+    dist = tuple(top * 10.0 ** -k for k in range(4))
+    blind = S.mp_descent_check(fx.spec, sp.w, fx.x, fx.y, dps=100, distances=dist)
+    seen = S.mp_descent_check(fx.spec, sp.w, fx.x, fx.y, dps=100, distances=dist, visible=True)
+    assert blind["lower_at_every_distance"] is True and seen["lower_at_every_distance"] is False
+    assert seen["visible"]["float64"]["outcome"] == "zero"
+    assert S.mp_not_stationary(fx.spec, sp.w, fx.x, fx.y, sp.grad_norm, sp.lambda_abs_max)[
+        "lower_at_every_distance"] is False
+    assert S.certify_candidate(fx.spec, sp.w, fx.x, fx.y, 0.0, 0, S.REPLAY_BUDGET)["kind"] == "strict"
+
+
 # --------------------------------------------------------------------------------------
 # the per-candidate / per-problem rule (found by a review of lds.thm1.no_strict_bad_min)
 # --------------------------------------------------------------------------------------

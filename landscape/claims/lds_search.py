@@ -29,8 +29,9 @@ loss, an eigensolver that does not converge) makes that candidate *undecided*, n
 error of the claim: it is counted and reported (and the problem is undecided).  The causes met
 so far are handled where they arise: an L-BFGS refinement that overflows keeps its last finite
 iterate (:func:`landscape.certify.refine_stationary`), an overflowing probe is "not lower, not
-equal", and a gradient that is small only relative to a huge curvature scale is decided by
-multiple-precision descent at curvature-scaled distances (:func:`mp_not_stationary`).
+equal", and a gradient that is small only relative to a huge curvature scale (after refinement,
+or in an inconclusive certificate: a narrow valley falling too slowly for float64) is decided by
+multiple-precision descent along the gradient off the stiff Hessian directions (:func:`mp_not_stationary`).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from hypothesis import strategies as st
 
 from .. import activations, certify, losses, symbolic, tolerance
 from .. import fixtures as _fx
+from .. import payload as _p
 from .. import train as _train
 from ..context import Context, Outcome, Result, merge
 from ..errors import LandscapeError
@@ -196,7 +198,12 @@ def certify_candidate(spec: MLPSpec, w: torch.Tensor, x: np.ndarray, y: np.ndarr
     computed, otherwise the :func:`landscape.certify.certify_minimum` kind (``strict``,
     ``non-strict``, ``saddle``, ``not-stationary``, ``inconclusive``) with the certificate's
     compact summary (``certificate``: gradient norm, Hessian spectrum and eigenvalue counts,
-    the loss along every escape path).
+    the loss along every escape path).  An ``inconclusive`` certificate (analytic activation) is
+    re-decided by :func:`mp_not_stationary` before it is returned: ``not-stationary`` when the descent
+    along -grad, or along the gradient off the stiff Hessian directions, is first order and visible at 50
+    digits (e.g. a point on a narrow valley that falls too slowly for
+    float64: softplus units all in their e^z tail at one sample), and ``re_decided`` records the float64
+    kind and reason, the distances, relative decreases and measured slope either way.
 
     ReLU / leaky ReLU: positively homogeneous, so every point lies on rescaling curves of
     equal loss (given to the certificate as symmetry probes) and no point can be a strict
@@ -245,15 +252,35 @@ def certify_candidate(spec: MLPSpec, w: torch.Tensor, x: np.ndarray, y: np.ndarr
         return out | {"kind": "undecided (numerical error)", "reason": f"{e.__class__.__name__}: {e}"}
     summ = cert.summary()
     if cert.kind == "inconclusive" and act.analytic and act.expr is not None:
-        mp = mp_descent_check(spec, w, x, y)
+        # the float64 band re-decided (mp_not_stationary): descent at 50 digits along -grad at MP_DESCENT_DISTANCES,
+        # then along the gradient off the stiff Hessian directions (a visible first-order decrease)
+        lam = cert.spectrum.lambda_abs_max if cert.spectrum is not None else 0.0
+        try:
+            mp = mp_not_stationary(spec, w, x, y, cert.grad_norm, lam)
+        except NUMERICAL as e:
+            mp = {"lower_at_every_distance": False, "error": f"{e.__class__.__name__}: {e}"}
         summ["multiple_precision_descent"] = mp
+        rung = mp.get("deciding_rung")
+        out["re_decided"] = {"float64_kind": cert.kind, "float64_reason": cert.reason,
+                             "by": "multiple-precision descent (mp_not_stationary)", "rung": rung,
+                             "rungs_tried": [r["rung"] for r in mp.get("rungs", [])],
+                             "distances": mp.get("distances"), "relative_decrease": mp.get("relative_decrease"),
+                             "slope": mp.get("slope"),
+                             "directional_derivative": mp.get("directional_derivative", cert.grad_norm),
+                             "grad_norm": cert.grad_norm,
+                             "outcome": "not-stationary" if mp["lower_at_every_distance"] else "inconclusive"}
         if mp["lower_at_every_distance"]:
+            slope_ref = mp.get("directional_derivative", cert.grad_norm)
             return out | {"kind": "not-stationary", "evidence": "multiple-precision descent",
-                          "reason": (f"certificate inconclusive in float64 ({cert.reason}); along -grad the loss "
-                                     f"computed at {mp['dps']} digits from the exact float64 weights is lower at "
-                                     f"distances {mp['distances'][-3:]}, linearly in the distance (relative decrease "
-                                     f"{mp['relative_decrease']} at {mp['distances']}): the gradient is not zero, "
-                                     "not a local minimum"),
+                          "reason": (f"certificate inconclusive in float64 ({cert.reason}); along "
+                                     + ("-grad" if rung == "fixed distances" else
+                                        "-(grad off the stiff Hessian directions)")
+                                     + f" the loss computed at {mp['dps']} digits from the exact float64 weights "
+                                     f"is lower at distances {[float(f'{d:.3g}') for d in mp['distances'][-3:]]}, "
+                                     "linearly in the distance (relative decrease "
+                                     f"{[float(f'{r:.3g}') for r in mp['relative_decrease']]}; slope {mp['slope']:.6g} "
+                                     f"per unit distance, directional derivative {slope_ref:.6g}): the gradient is "
+                                     "not zero, not a local minimum"),
                           "margin": mp["margin"], "eigenvalue_counts": cert.eigenvalue_counts,
                           "lambda_min_normalised": cert.lambda_min_normalised, "grad_norm": cert.grad_norm,
                           "bad_margin": bad.margin, "certificate": summ}
@@ -266,33 +293,61 @@ def certify_candidate(spec: MLPSpec, w: torch.Tensor, x: np.ndarray, y: np.ndarr
 MP_DESCENT_DISTANCES = (1e-1, 1e-2, 1e-3, 1e-4)
 
 
-def _mp_squared_loss(spec: MLPSpec, v: torch.Tensor, x: np.ndarray, y: np.ndarray, dps: int):
+def _mp_squared_loss(spec: MLPSpec, v: torch.Tensor, x: np.ndarray, y: np.ndarray, dps: int,
+                     direction: torch.Tensor | None = None, distance: float = 0.0):
+    """E at ``v + distance * direction`` computed at ``dps`` digits from the exact float64 ``v``, ``direction``,
+    data and labels: the displaced point is formed in multiple precision, never rounded to float64 (a step
+    below the float64 spacing of ``v`` -- 1.4e-14 at |v_i| ~ 100 -- would otherwise not move the point)."""
     import mpmath
 
-    net = MLP(spec, [np.zeros(s) for s in spec.shapes()])
-    ws = [t.detach().numpy() for t in net.unflatten(torch.as_tensor(v, dtype=torch.float64))]
-    mnet = MLP(spec, ws)
+    f = activations.get(spec.activation).mpmath()
     with mpmath.workdps(dps):
-        th = mnet.hidden_mp(x, dps)
-        out = mpmath.matrix(ws[-1].tolist()) * th
+        vals = [mpmath.mpf(float(a)) for a in torch.as_tensor(v, dtype=torch.float64).reshape(-1).tolist()]
+        if direction is not None and distance != 0.0:
+            dd = mpmath.mpf(float(distance))
+            vals = [a + dd * mpmath.mpf(float(b)) for a, b in
+                    zip(vals, torch.as_tensor(direction, dtype=torch.float64).reshape(-1).tolist())]
+        mats, i = [], 0
+        for a, b in spec.shapes():  # row-major, as MLP.unflatten
+            mats.append(mpmath.matrix([[vals[i + r * b + k] for k in range(b)] for r in range(a)]))
+            i += a * b
+        t = mpmath.matrix(np.asarray(x, dtype=np.float64).tolist())
+        for wm in mats[:-1]:
+            if spec.bias:
+                t = mpmath.matrix([[t[r, j] for j in range(t.cols)] for r in range(t.rows)] + [[1] * t.cols])
+            t = (wm * t).apply(f)
+        out = mats[-1] * t
         return mpmath.fsum((out[i, j] - mpmath.mpf(float(y[i, j]))) ** 2 for i in range(out.rows)
                            for j in range(out.cols))
 
 
 def mp_descent_check(spec: MLPSpec, w: torch.Tensor, x: np.ndarray, y: np.ndarray, dps: int = 50,
-                     distances: tuple[float, ...] = MP_DESCENT_DISTANCES) -> dict:
+                     distances: tuple[float, ...] = MP_DESCENT_DISTANCES, visible: bool = False,
+                     direction: torch.Tensor | None = None) -> dict:
     """Is the loss lower at every distance of :data:`MP_DESCENT_DISTANCES` along ``-grad``, decided in
     multiple precision?
 
     For a candidate whose float64 certificate is inconclusive because a lower-point decision is
     in the band (typically a slow drift along a valley: the gradient is tiny relative to the
     policy's scale ``Lambda |w|`` but not zero), the losses at ``w`` and at ``w - d g / |g|`` are
-    recomputed at ``dps`` digits from the exact float64 weights and data, and the relative
+    recomputed at ``dps`` digits from the exact float64 weights and data (the displaced point is formed
+    at ``dps`` digits too, so distances below the float64 spacing of ``w`` move it), and the relative
     decrease is decided with the ladder's noise floor ``10^-(dps - 15)`` as zero threshold
     (``tolerance.classify``).  Lower at the three smallest distances (1e-2, 1e-3, 1e-4) with a
     decrease that shrinks linearly with the distance (ratios 5..20 per decade: first order): the
     gradient is not zero, lower points exist arbitrarily close, so ``w`` is not a local minimum
-    (the loss is smooth).
+    (the loss is smooth).  ``slope``: the measured decrease per unit distance at the smallest distance,
+    ``(L(w) - L(w - d g/|g|)) / d``, to compare with ``grad_norm`` (first order: they agree).
+
+    ``visible``: also require the relative decrease at the largest of the three distances not to be zero
+    by the float64 policy (``tolerance.classify``: above ``ZERO``; decision ``visible``).  Used at distances
+    below :data:`MP_DESCENT_DISTANCES`: there a first-order decrease also appears at a point that is only a
+    float64 rounding of a stationary point, or that a float64 refinement left short of a degenerate (e.g.
+    quartic) minimum by a loss difference at round-off level; a decrease the float64 policy does not call
+    zero is neither.
+
+    ``direction``: a unit descent direction other than ``-g / |g|`` (``g . direction < 0``); ``slope``
+    then compares with ``-g . direction`` (``directional_derivative``).
     """
     import mpmath
 
@@ -300,19 +355,26 @@ def mp_descent_check(spec: MLPSpec, w: torch.Tensor, x: np.ndarray, y: np.ndarra
     wv = w.detach().clone().requires_grad_(True)
     (g,) = torch.autograd.grad(lossf(wv), wv)
     gn = float(g.norm())
-    res = {"dps": dps, "grad_norm": gn, "distances": list(distances), "relative_decrease": [],
-           "decisions": [], "lower_at_every_distance": False, "margin": 0.0}
+    res = {"dps": dps, "grad_norm": gn, "distances": [float(d) for d in distances], "relative_decrease": [],
+           "decisions": [], "lower_at_every_distance": False, "margin": 0.0, "slope": None,
+           "displacement": f"formed at {dps} digits"}
+    if direction is not None:
+        direction = torch.as_tensor(direction, dtype=torch.float64).detach()
+        res["directional_derivative"] = float(-(g @ direction))
+        if not res["directional_derivative"] > 0:
+            return res
     if gn == 0.0 or not math.isfinite(gn):
         return res
     floor = 10.0 ** -(dps - tolerance.HP_LOST_DIGITS)
     with mpmath.workdps(dps):
         l0 = _mp_squared_loss(spec, w, x, y, dps)
+        u = (-g / gn).detach() if direction is None else direction
         decs = []
         for d in distances:
-            v = (w - d * g / gn).detach()
-            lv = _mp_squared_loss(spec, v, x, y, dps)
+            lv = _mp_squared_loss(spec, w, x, y, dps, direction=u, distance=d)
             rel = (l0 - lv) / l0 if l0 != 0 else mpmath.mpf(0)
             res["relative_decrease"].append(float(rel))
+            res["slope"] = float((l0 - lv) / mpmath.mpf(float(d)))
             dec = tolerance.classify(max(float(rel), 0.0), zero=floor, precision=f"mp{dps}")
             res["decisions"].append(dec.outcome)
             decs.append((float(rel) > 0, dec))
@@ -320,25 +382,88 @@ def mp_descent_check(spec: MLPSpec, w: torch.Tensor, x: np.ndarray, y: np.ndarra
     tail = decs[-3:]
     rels = res["relative_decrease"][-3:]
     linear = all(5.0 <= a / b <= 20.0 for a, b in zip(rels, rels[1:]) if b > 0) and all(r > 0 for r in rels)
-    if linear and all(pos and dec.outcome == "nonzero" for pos, dec in tail):
+    # visible: not zero by the float64 policy; its margin is the distance in decades above ZERO
+    seen = None
+    if visible and rels:
+        d64 = tolerance.classify(max(rels[0], 0.0))
+        seen = math.log10(rels[0] / tolerance.ZERO) if d64.outcome != "zero" else None
+        res["visible"] = {"relative_decrease": rels[0], "float64": d64.as_dict(), "margin_above_zero": seen}
+    if linear and all(pos and dec.outcome == "nonzero" for pos, dec in tail) and (not visible or seen is not None):
         res["lower_at_every_distance"] = True
-        res["margin"] = min(dec.margin for _, dec in tail)
+        res["margin"] = min([dec.margin for _, dec in tail] + ([seen] if seen is not None else []))
     return res
 
 
 def mp_not_stationary(spec: MLPSpec, w: torch.Tensor, x: np.ndarray, y: np.ndarray, grad_norm: float,
                       lambda_abs: float) -> dict:
-    """:func:`mp_descent_check` at :data:`MP_DESCENT_DISTANCES`, then (if that does not decide) at distances
-    scaled to the curvature, ``D = min(0.1, 0.1 |g| / Lambda)`` and ``D / 10, D / 100, D / 1000``: below
-    ``|g| / Lambda`` the first-order decrease ``|g| d`` dominates the curvature term ``Lambda d^2 / 2``, so a
-    point whose gradient is small only relative to a huge ``Lambda |w|`` (the policy's scale) is decided too."""
+    """Is ``w`` not stationary, decided in multiple precision (:func:`mp_descent_check`, 50 digits)?  Two rungs:
+
+    1. along ``-g`` at :data:`MP_DESCENT_DISTANCES` (decided on 1e-2, 1e-3, 1e-4);
+    2. along ``u = -P g / |P g|``, the gradient *off the stiff directions*: ``P`` projects onto the eigenvectors
+       of the exact Hessian that the policy does not call clearly positive (zero, band or negative normalised
+       eigenvalues).  The loss is compared on windows of three consecutive decades ``d = 10^-k, 10^-(k+1),
+       10^-(k+2)``, ``k = 1, 2, ...`` (largest first), while a first-order decrease ``|P g| d`` at the window's
+       top could still be visible (``|P g| d / L > ZERO``); the first window where the loss is lower at all
+       three, linearly in the distance (ratios 5..20 per decade), and visibly (``visible=True``: not zero by
+       the float64 policy at the window's top) decides.
+
+    Why off the stiff directions: a float64 refinement left short of a stationary point across steep walls
+    (Lambda) keeps a gradient *along* them; along ``-g`` that is a rise at every fixed distance, and at
+    distances below ``|g| / Lambda`` it is a first-order decrease that only says ``w`` itself is off the
+    stationary point.  The part of ``g`` along the flat directions is what any stationary point nearby would
+    also have to cancel, so a visible first-order decrease along it rules out the neighbourhood across the
+    walls, not just ``w`` (e.g. a narrow valley along which every unit drifts into its e^z tail at one sample).
+    Why visible: see :func:`mp_descent_check` (a rounding of a stationary point, or a degenerate minimum a
+    refinement stopped short of by round-off, also decreases at first order below the float64 resolution).
+    ``lambda_abs`` (the refinement's largest |eigenvalue|) is recorded.  The displaced points are formed at 50
+    digits, so ``d`` may lie below the float64 spacing of ``w``.  Returns the deciding result (else the last
+    one tried) with ``rungs`` (every rung and window tried) and ``deciding_rung``."""
+    def summary(name: str, r: dict, **info) -> dict:
+        return {"rung": name, **info, **{k: r.get(k) for k in ("distances", "relative_decrease", "decisions",
+                                                                "visible", "slope", "lower_at_every_distance")}}
+
     mp = mp_descent_check(spec, w, x, y)
-    if mp["lower_at_every_distance"] or not (grad_norm > 0 and lambda_abs > 0 and math.isfinite(lambda_abs)):
+    rungs = [summary("fixed distances", mp)]
+    mp["rungs"] = rungs
+    if mp["lower_at_every_distance"]:
+        mp["deciding_rung"] = "fixed distances"
+    if mp["lower_at_every_distance"] or not (grad_norm > 0 and math.isfinite(grad_norm)) or w.numel() > 600:
         return mp
-    top = min(0.1, 0.1 * grad_norm / lambda_abs)
-    if top >= MP_DESCENT_DISTANCES[0]:
+    lossf = squared_loss(spec, x, y)
+    wv = w.detach().clone().requires_grad_(True)
+    val = lossf(wv)
+    (g,) = torch.autograd.grad(val, wv)
+    l0 = float(val.detach())
+    ev, vec = np.linalg.eigh(certify.exact_hessian(lossf, w).numpy())
+    lam = float(np.max(np.abs(ev))) if ev.size else 0.0
+    stiff = np.array([v > 0 and lam > 0 and tolerance.classify(v / lam).outcome == "nonzero" for v in ev])
+    if not stiff.any() or stiff.all() or not (l0 > 0 and math.isfinite(l0)):
         return mp
-    return mp_descent_check(spec, w, x, y, distances=tuple(top * 10.0 ** -k for k in range(4)))
+    pg = vec[:, ~stiff] @ (vec[:, ~stiff].T @ g.numpy())
+    pn = float(np.linalg.norm(pg))
+    if not (pn > 0 and math.isfinite(pn)):
+        return mp
+    uf = torch.from_numpy(-pg / pn)
+    info = {"stiff_directions": int(stiff.sum()), "projected_grad_norm": pn, "lambda_abs_max": float(lambda_abs),
+            "windows": []}
+    rungs.append({"rung": "gradient off the stiff directions", **info})
+    last = mp
+    for k in range(1, 30):
+        top = 10.0 ** -k
+        if pn * top / l0 <= tolerance.ZERO:  # no first-order decrease could be visible from here down
+            break
+        r = mp_descent_check(spec, w, x, y, distances=(top, top / 10, top / 100), visible=True, direction=uf)
+        info["windows"].append({"distances": r["distances"], "relative_decrease": r["relative_decrease"],
+                                "lower_at_every_distance": r["lower_at_every_distance"]})
+        rungs[-1] = {"rung": "gradient off the stiff directions", **info, **{
+            kk: r.get(kk) for kk in ("distances", "relative_decrease", "decisions", "visible", "slope",
+                                     "lower_at_every_distance")}}
+        r["rungs"] = rungs
+        last = r
+        if r["lower_at_every_distance"]:
+            r["deciding_rung"] = "gradient off the stiff directions"
+            break
+    return last
 
 
 def _stats(c: dict) -> dict:
@@ -397,7 +522,8 @@ def _compact(c: dict, runs_at_value: int = 1) -> dict:
             "lambda_min_normalised": cert.get("lambda_min_normalised"),
             "spectrum": (cert.get("spectrum") or {}).get("normalised"), "smooth_used": c.get("smooth_used"),
             "escapes": [{"delta": e["delta"], "escaped": e["escaped"], "step": e["step"], "loss": e["loss"]}
-                        for e in cert.get("escapes", [])], "reason": c.get("reason")}
+                        for e in cert.get("escapes", [])], "reason": c.get("reason"),
+            "re_decided": c.get("re_decided")}
 
 
 # ---------------------------------------------------------------------------------------
@@ -478,7 +604,7 @@ def search_problem(x: np.ndarray, spec: MLPSpec, seed: int, budget: Budget) -> P
     clearly non-zero gradient --, not a minimum by the last-layer bound, or refined to a value that
     is not bad), *excluded* (not a finite candidate: saturated, :func:`landscape.certify.saturation`),
     *band* (undecided for numerical reasons: an inconclusive certificate after the
-    multiple-precision descent check :func:`mp_descent_check`, a failed computation, a gradient or
+    multiple-precision descent check :func:`mp_not_stationary`, a failed computation, a gradient or
     'bad' decision in the band) or *hit* (a certified strict bad local minimum).  The problem:
     ``fails`` if any candidate is a hit; else ``band`` if any is undecided; else ``holds`` when at
     least one bad candidate was ruled out (the excluded ones are counted, ``category_counts``),
@@ -563,12 +689,28 @@ def search_problem(x: np.ndarray, spec: MLPSpec, seed: int, budget: Budget) -> P
                     certs.append({"loss": sp_.loss, "kind": "not stationary after refinement",
                                   "evidence": "multiple-precision descent", "margin": mp["margin"],
                                   "stationarity": sp_.stationarity.as_dict(), "multiple_precision_descent": mp,
-                                  "reason": (f"gradient decision band after L-BFGS + Newton; along -grad the loss at "
-                                             f"{mp['dps']} digits is lower at distances {mp['distances'][-3:]}, "
+                                  "re_decided": {"float64_kind": "stationarity undecided after refinement",
+                                                 "by": "multiple-precision descent (mp_not_stationary)",
+                                                 "rung": mp.get("deciding_rung", "fixed distances"),
+                                                 "rungs_tried": [r["rung"] for r in mp.get("rungs", [])],
+                                                 "distances": mp["distances"],
+                                                 "relative_decrease": mp["relative_decrease"],
+                                                 "slope": mp.get("slope"),
+                                                 "directional_derivative": mp.get("directional_derivative",
+                                                                                  sp_.grad_norm),
+                                                 "grad_norm": sp_.grad_norm, "outcome": "not stationary"},
+                                  "reason": (f"gradient decision band after L-BFGS + Newton; at {mp['dps']} digits "
+                                             f"the loss is lower ({mp.get('deciding_rung', 'fixed distances')}) at "
+                                             f"distances {[float(f'{d:.3g}') for d in mp['distances'][-3:]]}, "
                                              "linearly in the distance: certified not stationary" + left)})
                 else:
                     certs.append({"loss": sp_.loss, "kind": "stationarity undecided after refinement",
                                   "stationarity": sp_.stationarity.as_dict(), "multiple_precision_descent": mp,
+                                  "re_decided": None if mp is None else {
+                                      "float64_kind": "stationarity undecided after refinement",
+                                      "by": "multiple-precision descent (mp_not_stationary)",
+                                      "rungs_tried": [r["rung"] for r in mp.get("rungs", [])],
+                                      "grad_norm": sp_.grad_norm, "outcome": "undecided"},
                                   "reason": (f"gradient decision {sp_.stationarity.outcome} after L-BFGS + Newton; "
                                              "multiple-precision descent " + ("not applicable" if mp is None else
                                                                               "not first order") + left)})
@@ -626,22 +768,29 @@ def search_outcome(x: np.ndarray, spec: MLPSpec, seed: int, budget: Budget) -> O
 
 def replay_candidate(p: dict) -> Outcome:
     """Re-certify a stored find: a search point (``spec``/``X``/``Y``/``w``) or a fixture (``fixture``)."""
-    budget = Budget.from_dict(p["budget"]) if "budget" in p else REPLAY_BUDGET
+    if "budget" in p:
+        bd = _p.require_dict(p, "budget")
+        budget = Budget(**{k: _p.check_int(f"budget.{k}", _p.require_key(bd, k), 0, _p.MAX_COUNT)
+                           for k in Budget.__dataclass_fields__})
+    else:
+        budget = REPLAY_BUDGET
+    seed = _p.require_seed(p, default=0)
     if "fixture" in p:
-        fx = {f.id: f for f in _fx.all_fixtures()}.get(str(p["fixture"]))
+        fx = {f.id: f for f in _fx.all_fixtures()}.get(_p.require_str(p, "fixture"))
         if fx is None:
             raise LandscapeError(f"fixture {p['fixture']!r} is not in the library; expected one of "
                                  f"{', '.join(f.id for f in _fx.all_fixtures())}")
         spec, x, y, w = fx.spec, fx.x, fx.y, fx.flat()
         best = float(fx.facts.get("global_inf", fx.facts.get("lower_loss_witness", 0.0)) or 0.0)
     else:
-        spec = MLPSpec.from_dict(p["spec"])
-        x, y = np.asarray(p["X"], dtype=float), np.asarray(p["Y"], dtype=float)
-        w = torch.as_tensor(np.asarray(p["w"], dtype=float))
-        best = float(p["best"])
+        spec = _p.require_spec(p)
+        x = _p.require_matrix(p, "X", rows=spec.d0)
+        y = _p.require_matrix(p, "Y", rows=spec.d_out, cols=x.shape[1])
+        w = torch.as_tensor(_p.require_flat(p, "w", spec.n_params()))
+        best = _p.require_float(p, "best")
         if "best_w" in p:  # re-witness the attained loss rather than trusting the stored number
-            best = _value(squared_loss(spec, x, y), torch.as_tensor(np.asarray(p["best_w"], dtype=float)))
-    c = certify_candidate(spec, w, x, y, best, int(p.get("seed", 0)), budget)
+            best = _value(squared_loss(spec, x, y), torch.as_tensor(_p.require_flat(p, "best_w", spec.n_params())))
+    c = certify_candidate(spec, w, x, y, best, seed, budget)
     if _is_hit(c.get("kind")):
         return Outcome.fails(p, _hit_margin(c),
                              note=f"{c['kind']} bad local minimum: loss {c['loss']:.6g} > {best:.6g}",
@@ -1291,7 +1440,8 @@ def check_yu_chen_sigmoid(ctx: Context) -> Result:
 
 @check_yu_chen_sigmoid.replayer
 def _replay_yu(p: dict) -> Outcome:
-    summary, c = yu_chen_outcome(int(p["data"]), int(p.get("seed", 0)), REPLAY_BUDGET)
+    summary, c = yu_chen_outcome(_p.require_int(p, "data", 0, len(YU_CHEN_DATA) - 1), _p.require_seed(p, default=0),
+                                 REPLAY_BUDGET)
     if c.get("kind") in ("strict", "non-strict"):
         return Outcome.holds(float(c["margin"]), **summary)
     return Outcome.band(note=f"split point certified {c.get('kind')}", **summary)
