@@ -1141,11 +1141,20 @@ def init_rank_outcome(act: str, k_dim: int, m: int, nn: int, seed: int, draws: i
     ``refine_grid`` (jiang.random_init_full_rank.rows_to_spare; the parent claim is refuted by
     structural certificates and does not spend that budget on its undecided draws).
     """
+    from .. import activations as _acts
+
     rng = np.random.default_rng(seed)
     net = JiangNet(k_dim, m, act)
     n = (nn,) * k_dim
     smins, margins, spectra, errs, escalated = [], [], [], [], []
-    for _ in range(draws):
+    # An analytic sigma makes every N x N minor of H(w) a real-analytic function of the weights, and the
+    # initialisation has a density: one draw certified full rank proves rank N with probability one for
+    # this architecture.  A draw left in the band is therefore re-decided by up to INIT_REDECIDE_DRAWS more.
+    analytic = bool(_acts.get(act).analytic)
+    undecided: list[str] = []
+    j = 0
+    while j < draws + (INIT_REDECIDE_DRAWS if undecided else 0):
+        j += 1
         w = _dead_prone(net, rng) if dead else net.init(rng, scale=4.0)
         h, err = _disparity(net.spec, w, n)
         hr = h.real
@@ -1201,15 +1210,25 @@ def init_rank_outcome(act: str, k_dim: int, m: int, nn: int, seed: int, draws: i
                                            "ladder)"), **stats)
             return Outcome.band(note=(f"exact coefficients, s_N / s_1 = {d.rank.s_normalised:.2e}: undecided also in "
                                       f"multiple precision ({mp.decision.precision})"), **stats)
-        return Outcome.band(note=("the discretisation error of H could change the rank decision" if
-                                  d.error_could_change else
-                                  f"rank H below N numerically ({act}, {h.rule} H, s_N / s_1 = "
-                                  f"{d.rank.s_normalised:.2e}), without a structural certificate (ill-conditioning "
-                                  "cannot be excluded)"), **stats)
+        note = ("the discretisation error of H could change the rank decision" if d.error_could_change else
+                f"rank H below N numerically ({act}, {h.rule} H, s_N / s_1 = {d.rank.s_normalised:.2e}), without a "
+                "structural certificate (ill-conditioning cannot be excluded)")
+        if not analytic:
+            return Outcome.band(note=note, **stats)
+        undecided.append(note)
+        if len(undecided) == 1:
+            band_stats = stats
+    if undecided and not margins:
+        return Outcome.band(note=undecided[0], undecided_draws=len(undecided), **band_stats)
     return Outcome.holds(min(margins), activation=act, K=k_dim, m=m, M=net.M, N=(2 * nn + 1) ** k_dim, s_min=smins,
-                         spectra=spectra, relative_discretisation_error=errs, escalated=escalated)
+                         spectra=spectra, relative_discretisation_error=errs, escalated=escalated,
+                         undecided_draws=len(undecided),
+                         redecided=(f"{len(undecided)} draw(s) in the band; {len(margins)} certified full rank "
+                                    "(analytic sigma: rank N with probability one)") if undecided else "")
 
 
+#: Extra initialisations drawn when a draw of an analytic network is left in the band (init_rank_outcome).
+INIT_REDECIDE_DRAWS = 4
 #: Grid refinement factor (per axis, K = 1 / K = 2) when the measured FFT error could change a rank decision of
 #: jiang.random_init_full_rank: H is recomputed once on the finer grid, its error measured on the doubled one.
 GRID_ESCALATION = {1: 8, 2: 4}
