@@ -250,7 +250,8 @@ def test_builtin_id_reused_in_a_test_module(pytester):
     (LEMMA3_RELU, lambda d: d["payload"].update(X="0.25, 0.5"), "'X' = '0.25, 0.5': expected a rectangular 2-d array"),
     (LEMMA3_RELU, lambda d: d["payload"].update(X=[[0.25, 0.5], [1.0]]), "(got a ragged list"),
     (LEMMA3_RELU, lambda d: d["payload"]["spec"].update(widths=[-2]), "'spec.widths[0]' = -2: expected an integer in"),
-    (LEMMA3_RELU, lambda d: d["payload"].update(weights=[[[1.0, 2.0]], [[1.0]]]),
+    (LEMMA3_RELU, lambda d: (d["payload"]["spec"].update(d0=1, widths=[1]),  # not the stored file's shapes
+                             d["payload"].update(weights=[[[1.0, 2.0]], [[1.0]]])),
      "'weights[0]' = [[1.0, 2.0]]: expected a matrix of shape 1x1 (got 1x2)"),
     (FC_PD, lambda d: d["payload"].update(n=-3), "'n' = -3: expected an integer in [2, 10000]"),
     (FC_PD, lambda d: d["payload"].update(H=10**6), "'H' = 1000000: expected an integer in [1, 64]"),
