@@ -48,8 +48,10 @@ def _sh(cmd: str, cwd: Path) -> subprocess.CompletedProcess:
 
 
 def _printed(prefix: str, text: str) -> list[str]:
-    """The commands printed after ``prefix`` (e.g. ``reproduce: ``) in ``text``."""
-    return [m.group(1).strip() for m in re.finditer(rf"^\s*{re.escape(prefix)}(landscape .*)$", text, re.M)]
+    """The distinct commands printed after ``prefix`` (e.g. ``reproduce: ``) in ``text``, in order (pytest
+    repeats a failure's message in its short summary when CI is set)."""
+    found = [m.group(1).strip() for m in re.finditer(rf"^\s*{re.escape(prefix)}(landscape .*)$", text, re.M)]
+    return list(dict.fromkeys(found))
 
 
 def test_reproduce_and_replay_lines_run_as_printed(tmp_path):
