@@ -84,6 +84,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"landscape {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
+    def profile_option(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--profile", default=profiles.DEFAULT_PROFILE, choices=list(profiles.PROFILES), type=_profile,
+                        help="Hypothesis budget: quick (default), standard or thorough")
+
     def common(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--claims-from", metavar="FILE", action="append", default=[],
                         help="also load claims defined in this Python file (repeatable)")
@@ -106,8 +110,7 @@ def _parser() -> argparse.ArgumentParser:
                     help="claim id, e.g. lds.lemma3.sigmoid (several may be given; a prefix such as lds.lemma3 "
                          "runs its variants too only with --prefix)")
     ck.add_argument("--prefix", action="store_true", help="run every claim whose id is ID or starts with ID.")
-    ck.add_argument("--profile", default=profiles.DEFAULT_PROFILE, choices=list(profiles.PROFILES), type=_profile,
-                    help="Hypothesis budget: quick (default), standard or thorough")
+    profile_option(ck)
     ck.add_argument("--seed", type=int, default=0, help="seed of the search (default 0)")
     ck.add_argument("--counterexamples", metavar="DIR", default="counterexamples",
                     help="where refutations write their counterexample file (default: counterexamples/)")
@@ -123,8 +126,7 @@ def _parser() -> argparse.ArgumentParser:
                                     "counterexample files, all published together when the run ends (an "
                                     "interrupted run publishes nothing). Exit 0 when every verdict is the "
                                     "expected one, 1 when one differs, 2 on bad input.")
-    rp.add_argument("--profile", default=profiles.DEFAULT_PROFILE, choices=list(profiles.PROFILES), type=_profile,
-                    help="Hypothesis budget: quick (default), standard or thorough")
+    profile_option(rp)
     rp.add_argument("--seed", type=int, default=0, help="seed of every search (default 0)")
     rp.add_argument("--out", metavar="DIR", default="reports", help="output directory (default: reports/)")
     rp.add_argument("--counterexamples", metavar="DIR", default="counterexamples",
@@ -142,8 +144,7 @@ def _parser() -> argparse.ArgumentParser:
                                     "verdict varies with the seed or differs from its expectation.")
     st.add_argument("--seeds", type=int, default=5, metavar="N", help="number of seeds (default 5)")
     st.add_argument("--first-seed", type=int, default=0, metavar="S", help="first seed (default 0)")
-    st.add_argument("--profile", default=profiles.DEFAULT_PROFILE, choices=list(profiles.PROFILES), type=_profile,
-                    help="Hypothesis budget (default quick)")
+    profile_option(st)
     st.add_argument("--only", metavar="PREFIX", nargs="+", default=None,
                     help="only claims whose id is or starts with one of these prefixes")
     st.add_argument("--jobs", type=int, default=1, metavar="N", help="worker processes, one seed each (default 1)")

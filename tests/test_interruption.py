@@ -170,23 +170,17 @@ def test_killed_interrupted_and_terminated_runs_change_nothing(env):
     staged = [k for k in extra if k.endswith("it.a_refutes.json")]
     assert len(staged) == 1 and STAGING_PREFIX in staged[0] and b'"kill"' in after[staged[0]]
 
-    # SIGINT: exit 130, nothing published; the dead run's staging directory and lock file are cleaned up too
-    p = _start(env, "int")
-    _wait_for(env["root"] / "mark-int", p)
-    p.send_signal(signal.SIGINT)
-    _, err = p.communicate(timeout=60)
-    assert p.returncode == 130, err
-    assert "landscape: interrupted; nothing was published" in err
-    assert _snapshot(env) == before
-
-    # SIGTERM: exit 143, nothing published
-    p = _start(env, "term")
-    _wait_for(env["root"] / "mark-term", p)
-    p.send_signal(signal.SIGTERM)
-    _, err = p.communicate(timeout=60)
-    assert p.returncode == 143, err
-    assert "landscape: terminated (SIGTERM); nothing was published" in err
-    assert _snapshot(env) == before
+    # SIGINT: exit 130, SIGTERM: exit 143, nothing published; the dead run's staging directory and lock
+    # file are cleaned up too
+    for tag, sig, code, msg in (("int", signal.SIGINT, 130, "landscape: interrupted; nothing was published"),
+                                ("term", signal.SIGTERM, 143, "landscape: terminated (SIGTERM); nothing was published")):
+        p = _start(env, tag)
+        _wait_for(env["root"] / f"mark-{tag}", p)
+        p.send_signal(sig)
+        _, err = p.communicate(timeout=60)
+        assert p.returncode == code, err
+        assert msg in err
+        assert _snapshot(env) == before
 
 
 def test_a_second_run_stops_or_waits(env, capsys):
