@@ -1,4 +1,4 @@
-"""Timing of the Lanczos Hessian spectrum (``landscape.certify.hessian_spectrum``).
+"""Timing of the Lanczos Hessian spectrum (``landscape._lib.certify.hessian_spectrum``).
 
 Target (brief): a model with ~5,000 parameters gets its extreme Hessian eigenvalues by
 Lanczos in under a second.  Model: ``MLP(d0=10, widths=(64, 64), tanh)`` (4,800 weights,
@@ -26,8 +26,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
-from landscape import certify  # noqa: E402
-from landscape.networks.mlp import MLP, MLPSpec  # noqa: E402
+from landscape._lib import certify  # noqa: E402
+from landscape._lib.networks.mlp import MLP, MLPSpec  # noqa: E402
 
 
 def problem(width: int, n_samples: int, seed: int):

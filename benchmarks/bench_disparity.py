@@ -1,4 +1,4 @@
-"""Timing of the disparity matrix H(w) (``landscape.disparity``).
+"""Timing of the disparity matrix H(w) (``landscape._lib.disparity``).
 
 Target (brief): M ~ 2,000 weights, K = 2, a 64 x 64 grid (4,096 points), under a second.
 Network: two-layer ``f(x) = sum_j a_j sigma(w_j . x + b_j) + c`` (width 500 -> M = 2,001).
@@ -20,7 +20,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
-from landscape import activations, disparity, fourier
+from landscape._lib import activations, disparity, fourier
 
 
 def two_layer(width: int, k_dim: int, act: str):

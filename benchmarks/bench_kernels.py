@@ -1,4 +1,4 @@
-"""Timing of the Du et al. kernels (``landscape.kernels``, paper ``002_7f4fd584f3752d2b.txt``).
+"""Timing of the Du et al. kernels (``landscape._lib.kernels``, paper ``002_7f4fd584f3752d2b.txt``).
 
 Targets (brief):
 
@@ -26,8 +26,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
-from landscape import kernels  # noqa: E402
-from landscape.networks.du import DuArchitecture, sphere_data  # noqa: E402
+from landscape._lib import kernels  # noqa: E402
+from landscape._lib.networks.du import DuArchitecture, sphere_data  # noqa: E402
 
 
 def best_of(repeat: int, fn):

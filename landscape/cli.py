@@ -4,7 +4,7 @@ Exit status: 0 success (``check``/``report``: every verdict as expected; ``repla
 counterexample still refutes), 1 a verdict differs from its expectation (``replay``: no
 longer refutes), 2 bad input (unknown id or profile, malformed file, an output directory
 that cannot be written or is in use by another run): one line on stderr, no traceback;
-130 interrupted (143 on SIGTERM): nothing was published (see ``landscape.publish``).
+130 interrupted (143 on SIGTERM): nothing was published (see ``landscape._core.publish``).
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ import textwrap
 import time
 from typing import NoReturn
 
-from . import __version__, profiles, registry
-from .errors import LandscapeError
+from landscape._version import __version__
+from landscape._core import profiles, registry
+from landscape._lib.errors import LandscapeError
 
 EPILOG = """\
 examples:
@@ -43,7 +44,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _profile(name: str) -> str:
-    """``--profile``'s type: a known profile name (else the message of :func:`landscape.profiles.get`)."""
+    """``--profile``'s type: a known profile name (else the message of :func:`landscape._core.profiles.get`)."""
     try:
         return profiles.get(name).name
     except LandscapeError as e:
@@ -159,7 +160,7 @@ def _parser() -> argparse.ArgumentParser:
                                     "unreadable or over --timeout. A file of a claim that is not built in needs "
                                     "the --claims-from FILE that defines the claim.")
     rl.add_argument("files", nargs="+", metavar="FILE")
-    from .evidence import REPLAY_TIMEOUT_S
+    from landscape._core.evidence import REPLAY_TIMEOUT_S
 
     rl.add_argument("--timeout", type=float, default=REPLAY_TIMEOUT_S, metavar="S",
                     help=f"time limit of each file's replay in seconds (default {REPLAY_TIMEOUT_S:g}; 0: no limit)")
@@ -195,7 +196,7 @@ def _load_user(files: list[str]) -> None:
 
 def cmd_list(a: argparse.Namespace) -> int:
     cs = registry.all_claims()
-    from .papers import SILENT, cite_source, paper_ref
+    from landscape._core.papers import SILENT, cite_source, paper_ref
 
     if a.json:
         print(json.dumps([c.as_dict() | {"paper_ref": paper_ref(c.source)} for c in cs], indent=2))
@@ -218,7 +219,7 @@ def _print_evidence(ev) -> None:
     if ev.counterexample:
         print(f"  counterexample: {ev.counterexample}")
         if ev.counterexample.endswith(".json"):
-            from .commands import replay_command
+            from landscape._core.commands import replay_command
 
             files = [ev.claims_from] if ev.claims_from else []
             print(f"  replay: {replay_command(ev.counterexample, claims_from_files=files)}")
@@ -235,8 +236,8 @@ def _print_evidence(ev) -> None:
 
 
 def cmd_check(a: argparse.Namespace) -> int:
-    from .publish import CounterexampleStage, locked_dirs
-    from .runner import run_claim
+    from landscape._core.publish import CounterexampleStage, locked_dirs
+    from landscape._core.runner import run_claim
 
     profiles.get(a.profile)
     claims = registry.select_many(a.id) if a.prefix else list({c.id: c for c in map(registry.get, a.id)}.values())
@@ -277,12 +278,12 @@ def _missing(*dirs: str) -> list[str]:
 
 
 def cmd_report(a: argparse.Namespace) -> int:
-    from .evidence import evidence_document
-    from .publish import CounterexampleStage, deferred_signals, locked_dirs
-    from .report import stage_report
-    from .runner import run_many
+    from landscape._core.evidence import evidence_document
+    from landscape._core.publish import CounterexampleStage, deferred_signals, locked_dirs
+    from landscape._core.report import stage_report
+    from landscape._core.runner import run_many
 
-    from .stability import annotate, read_stability
+    from landscape._core.stability import annotate, read_stability
 
     profiles.get(a.profile)
     claims = registry.select_many(a.only)
@@ -302,10 +303,10 @@ def cmd_report(a: argparse.Namespace) -> int:
                   + " " * 10, file=sys.stderr, flush=True)
 
     # lock both output directories before any claim runs; publish the report, then the
-    # counterexamples, only once everything is computed and rendered (see landscape.publish)
+    # counterexamples, only once everything is computed and rendered (see landscape._core.publish)
     with locked_dirs([(a.counterexamples, "counterexamples", "--counterexamples"),
                       (a.out, "report directory", "--out")], wait=a.wait, on_wait=_say, prune=fresh):
-        from .report.paths import destination_line  # the first progress line: where this run writes
+        from landscape._core.report.paths import destination_line  # the first progress line: where this run writes
 
         print(destination_line(a.out, a.counterexamples, out_default=a.out == "reports",
                                counterexamples_default=a.counterexamples == "counterexamples"),
@@ -340,7 +341,7 @@ def cmd_report(a: argparse.Namespace) -> int:
 
 
 def cmd_stability(a: argparse.Namespace) -> int:
-    from .stability import format_table, run_stability, write_stability
+    from landscape._core.stability import format_table, run_stability, write_stability
 
     if a.seeds < 1:
         raise LandscapeError(f"--seeds {a.seeds}: expected a positive number of seeds")
@@ -372,7 +373,7 @@ def cmd_stability(a: argparse.Namespace) -> int:
 def cmd_replay(a: argparse.Namespace) -> int:
     """Replay every file, one line each (a bad file does not stop the others); exit 2 if any file is
     malformed, unreadable or over the time limit, else 1 if any no longer refutes, else 0."""
-    from .evidence import replay
+    from landscape._core.evidence import replay
 
     if a.timeout is not None and not (a.timeout >= 0 and a.timeout < float("inf")):
         raise LandscapeError(f"--timeout {a.timeout!r}: expected a finite number of seconds >= 0 (0: no limit)")
@@ -413,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # the claims use many small tensors: one intra-op thread is faster, and keeps two processes from fighting
     torch.set_num_threads(int(os.environ.get("LANDSCAPE_TORCH_THREADS", "1")))
-    from .publish import Terminated, raise_on_sigterm
+    from landscape._core.publish import Terminated, raise_on_sigterm
 
     try:
         with raise_on_sigterm():  # SIGTERM unwinds like Ctrl-C: staged outputs are discarded, locks released

@@ -1,6 +1,6 @@
 """pytest plugin (entry point ``pytest11: landscape``): every claim is a test.
 
-* Any :class:`~landscape.registry.Claim` object found in a test module is collected as
+* Any :class:`~landscape._core.registry.Claim` object found in a test module is collected as
   a test item named after its id; ``tests/test_claims.py`` exposes the built-in claims.
 * A claim's test passes when its computed verdict equals the expectation recorded in
   the code; a refutation must also write a counterexample file that replays.
@@ -12,7 +12,7 @@
 * ``--landscape-report DIR`` writes the same report as ``landscape report`` at the end
   of the session; the terminal summary lists every verdict.  Evidence travels in each
   test report's ``user_properties``, so it survives pytest-xdist workers.
-* Output directories follow ``landscape report``'s rules (:mod:`landscape.publish`): the
+* Output directories follow ``landscape report``'s rules (:mod:`landscape._core.publish`): the
   ``--landscape-report`` and ``--landscape-counterexamples`` directories are locked when
   the session starts (held by another run: a usage error naming its pid, or with
   ``--landscape-wait`` the session waits for it); counterexample
@@ -33,12 +33,12 @@ from datetime import datetime, timezone
 import pytest
 from hypothesis import settings
 
-from . import profiles
-from .errors import LandscapeError
-from .evidence import Evidence, evidence_document, replay
-from .publish import CounterexampleStage, deferred_signals, lock_dir
-from .registry import Claim, all_claims
-from .runner import run_claim
+from landscape._core import profiles
+from landscape._lib.errors import LandscapeError
+from landscape._core.evidence import Evidence, evidence_document, replay
+from landscape._core.publish import CounterexampleStage, deferred_signals, lock_dir
+from landscape._core.registry import Claim, all_claims
+from landscape._core.runner import run_claim
 
 _KEY = "landscape_evidence"
 _COMPLETED = (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED)
@@ -138,7 +138,7 @@ def reproduce_command(claim: Claim, config: pytest.Config) -> str:
     """The ``landscape check`` command that re-runs ``claim`` as this session did, from the directory
     pytest was started in: same profile and seed, the file defining a claim that is not built in
     (``--claims-from``), and the session's counterexample directory (the stored files it saw)."""
-    from .commands import check_command
+    from landscape._core.commands import check_command
 
     st = config._landscape.get("stage")
     return check_command(claim, profile=profiles.current_hypothesis_profile(), seed=config.getoption("landscape_seed"),
@@ -249,7 +249,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
     if out and not _completed(config):
         tr.write_line("landscape: the session was interrupted; the report and counterexamples were not published")
     elif out:
-        from .report import stage_report
+        from landscape._core.report import stage_report
 
         n_fig = sum(len(e.figures) for e in evs)  # the evidence's fixture summaries take seconds too
         tr.write_line(f"landscape: rendering the report (evidence, {n_fig} figure{'s' * (n_fig != 1)}) into {out} ...")

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from landscape import LandscapeError, registry
+from landscape import LandscapeError
+from landscape._core import registry
 from landscape.cli import main
-from landscape.evidence import _checksum, write_counterexample
+from landscape._core.evidence import _checksum, write_counterexample
 
 pytest_plugins = ["pytester"]
 
@@ -31,8 +32,8 @@ import time
 from hypothesis import strategies as st
 
 from landscape import Outcome, claim
-from landscape.context import merge
-from landscape.strategies import a1_datasets, mlp_specs
+from landscape._core.context import merge
+from landscape._lib.strategies import a1_datasets, mlp_specs
 
 
 @claim("badinput.crash", title="t", source="test", statement="s", expected="refuted", paper="refuted")
@@ -142,7 +143,7 @@ def test_half_imported_claims_are_unregistered(tmp_path, capsys):
     f = tmp_path / "half.py"
     f.write_text(textwrap.dedent('''
         from landscape import Outcome, claim
-        from landscape.context import merge
+        from landscape._core.context import merge
 
         @claim("badinput.half", title="t", source="s", statement="s")
         def check_half(ctx):
@@ -164,7 +165,7 @@ def test_missing_claims_file(tmp_path, capsys):
 
 DUP = '''
 from landscape import Outcome, claim
-from landscape.context import merge
+from landscape._core.context import merge
 
 
 @claim("badinput.twice", title="t", source="s", statement="s")
@@ -211,7 +212,7 @@ def test_reimporting_a_module_is_not_a_duplicate(tmp_path, monkeypatch, capsys):
 
 SHADOW = '''
 from landscape import Outcome, claim
-from landscape.context import merge
+from landscape._core.context import merge
 
 
 @claim("lds.lemma3", title="mine", source="s", statement="s")
@@ -309,7 +310,7 @@ def test_generic_replay_of_a_claim_without_replay_function(tmp_path, capsys, toy
     f = cx / "badinput.generic.json"
     stored = json.loads(f.read_text())["payload"]["_search"]
     assert stored["label"] == "datasets" and stored["index"] == 1
-    assert stored["example"]["__tuple__"][1]["__dataclass__"] == "landscape.networks.mlp:MLPSpec"
+    assert stored["example"]["__tuple__"][1]["__dataclass__"] == "landscape._lib.networks.mlp:MLPSpec"
     capsys.readouterr()
     assert main(["replay", str(f), "--claims-from", toys]) == 0
     assert "badinput.generic: still refutes" in capsys.readouterr().out
@@ -336,7 +337,7 @@ def test_claim_without_search_needs_a_replay_function(tmp_path, capsys, toys):
 # --- 6. strategies given impossible bounds -----------------------------------------------------------
 
 def _strategies():
-    from landscape import strategies as S
+    from landscape._lib import strategies as S
 
     return S
 

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from landscape import LandscapeError, canonical
+from landscape import LandscapeError
+from landscape._lib import canonical
 
 
 @pytest.mark.parametrize("n", [(0,), (3,), (1, 2), (2, 2)])

@@ -1,7 +1,7 @@
-"""Known-answer tests of the local-minimum certificate (``landscape.certify``).
+"""Known-answer tests of the local-minimum certificate (``landscape._lib.certify``).
 
 Every expected kind below is known in closed form; numerical comparisons go through
-``landscape.tolerance`` like the library itself.
+``landscape._lib.tolerance`` like the library itself.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 import torch
 
-from landscape import certify, tolerance
-from landscape.networks.mlp import MLP, MLPSpec
+from landscape._lib import certify, tolerance
+from landscape._lib.networks.mlp import MLP, MLPSpec
 
 F64 = torch.float64
 
@@ -272,7 +272,7 @@ def test_summary_is_compact_json_with_spectrum_and_escapes():
 
 
 def test_blas_threads_is_restored():
-    from landscape import train
+    from landscape._lib import train
 
     with train.blas_threads(1):
         inside = [g() for g, _ in train._openblas_handles()]
@@ -288,7 +288,7 @@ def test_blas_threads_is_restored():
 @pytest.mark.parametrize("act,side,approx", [("tanh", 1, 12.2), ("tanh", -1, -12.2), ("sigmoid", 1, 24.4),
                                              ("sigmoid", -1, -24.4), ("softplus", -1, -23.3)])
 def test_saturation_thresholds_are_where_the_policy_loses_the_derivative(act, side, approx):
-    from landscape import activations
+    from landscape._lib import activations
 
     z0 = certify.saturation_threshold(act, side)
     assert z0 == pytest.approx(approx, abs=0.05)

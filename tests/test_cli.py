@@ -41,7 +41,7 @@ def test_every_subcommand_has_a_description(command, capsys):
 
 @pytest.mark.parametrize("command", ["check", "report", "stability"])
 def test_profile_has_choices(command):
-    from landscape import profiles
+    from landscape._core import profiles
     from landscape.cli import _parser
 
     sub = _parser()._subparsers._group_actions[0].choices[command]

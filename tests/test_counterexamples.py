@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from landscape.evidence import replay
+from landscape._core.evidence import replay
 
 FILES = sorted((Path(__file__).resolve().parent.parent / "counterexamples").glob("*.json"))
 

@@ -1,4 +1,4 @@
-"""Known-answer tests for landscape.fourier and landscape.disparity (Jiang, 000_aea297099283b0eb.txt, eq. 4-9).
+"""Known-answer tests for landscape._lib.fourier and landscape._lib.disparity (Jiang, 000_aea297099283b0eb.txt, eq. 4-9).
 
 Run alone: ``/work/venv/bin/pytest -q tests/test_disparity.py -p no:cacheprovider``.
 """
@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 import torch
 
-from landscape import activations, canonical, fourier, losses, tolerance
-from landscape import disparity as dsp
-from landscape.errors import LandscapeError
+from landscape._lib import activations, canonical, fourier, losses, tolerance
+from landscape._lib import disparity as dsp
+from landscape._lib.errors import LandscapeError
 
 RULES = fourier.RULES
 
@@ -730,7 +730,7 @@ def test_relu_exact_multiple_precision_h_has_the_real_views_columns_and_decides_
 
 # -- jiang: stationary points, saturation, witnesses ------------------------------------------------------------------
 def test_split_fixtures_are_labelled_by_the_shared_saturation_rule():
-    from landscape import fixtures
+    from landscape._lib import fixtures
     from landscape.claims import jiang
 
     fx = {f.id: f for f in jiang.split_fixtures()}

@@ -4,7 +4,7 @@
    network written here from eq. (2) / eq. (3) alone -- plain torch autograd, no
    ``DuArchitecture``, no ``kernels.empirical_gram``, ``c_sigma`` by ``scipy.integrate.quad`` --
    averaged over independent initialisations at a large width, against the analytic
-   ``K^(H)`` of :func:`landscape.kernels.analytic_gram` for softplus (a Mehler-path
+   ``K^(H)`` of :func:`landscape._lib.kernels.analytic_gram` for softplus (a Mehler-path
    activation, no closed form) in the FC network and in the ResNet.
 
 2. K^(h) (the NNGP layers of Definition 5.1) against neural-tangents, an implementation
@@ -27,7 +27,7 @@ import pytest
 import torch
 from scipy import integrate
 
-from landscape import kernels
+from landscape._lib import kernels
 
 
 def _c_sigma_quad(f) -> float:

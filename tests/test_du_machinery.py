@@ -14,12 +14,12 @@ import pytest
 import sympy as sp
 import torch
 
-from landscape import kernels as kz
-from landscape import trend
+from landscape._lib import kernels as kz
+from landscape._lib import trend
 from landscape.claims import du as du_claims
 from landscape.claims import golikov as g
-from landscape.errors import LandscapeError
-from landscape.networks.du import DuArchitecture, DuParams, separated_sphere_data, sphere_data
+from landscape._lib.errors import LandscapeError
+from landscape._lib.networks.du import DuArchitecture, DuParams, separated_sphere_data, sphere_data
 
 
 def _rel(a, b) -> float:
@@ -437,7 +437,7 @@ def test_fails_note_prints_the_numbers_that_decided():
 
 # --------------------------------------------------------------------- replayable refutations
 def _replays(claim_id: str, payload: dict):
-    from landscape import registry
+    from landscape._core import registry
 
     return registry.get(claim_id).replay(payload)
 
@@ -456,7 +456,7 @@ def test_concentration_refutations_replay(monkeypatch):
 
 
 def test_depth_and_normalisation_refutations_replay(monkeypatch, tmp_path):
-    from landscape import evidence
+    from landscape._core import evidence
 
     t = du_claims.normalisation_trend("tanh", [(m, [10 * m + s for s in range(4)]) for m in (1, 2, 4)])
     assert t["decision"].status == "fails"  # widths 1..4: | ||x^(h)||^2 - 1 | does not decay like m^-1/2
@@ -478,8 +478,8 @@ def test_depth_and_normalisation_refutations_replay(monkeypatch, tmp_path):
 
 
 def _quick_ctx():
-    from landscape.context import Context
-    from landscape.profiles import PROFILES
+    from landscape._core.context import Context
+    from landscape._core.profiles import PROFILES
 
     return Context(PROFILES["quick"], seed=0)
 

@@ -6,7 +6,7 @@ import os
 import pytest
 
 from landscape import LandscapeError
-from landscape.evidence import atomic_write, read_counterexample, replay, write_counterexample
+from landscape._core.evidence import atomic_write, read_counterexample, replay, write_counterexample
 
 PAYLOAD = {"activation": "sigmoid", "order": 2}
 
@@ -82,11 +82,11 @@ def test_atomic_write_leaves_no_partial_file(tmp_path):
     assert [f for f in os.listdir(tmp_path) if f != "out.json"] == []
 
 
-# --- a stored counterexample is replayed when a run does not refute (landscape.runner) ----------
+# --- a stored counterexample is replayed when a run does not refute (landscape._core.runner) ----------
 
 def _toy_claim():
     from landscape import Outcome, claim
-    from landscape.context import merge
+    from landscape._core.context import merge
 
     @claim("test.toy_reconcile", title="toy", source="test", statement="a claim whose search never refutes",
            expected="supported")
@@ -105,13 +105,13 @@ def _toy_claim():
 @pytest.fixture(autouse=True)
 def _unregister_toy():
     yield
-    from landscape import registry
+    from landscape._core import registry
 
     registry._REGISTRY.pop("test.toy_reconcile", None)
 
 
 def test_stale_counterexample_is_removed(tmp_path):
-    from landscape.runner import run_claim
+    from landscape._core.runner import run_claim
 
     c = _toy_claim()
     p = write_counterexample(tmp_path, c.id, {"bad": False}, {"status": "fails"}, profile="quick", seed=0)
@@ -121,7 +121,7 @@ def test_stale_counterexample_is_removed(tmp_path):
 
 
 def test_unreadable_counterexample_is_removed(tmp_path):
-    from landscape.runner import run_claim
+    from landscape._core.runner import run_claim
 
     c = _toy_claim()
     p = tmp_path / f"{c.id}.json"
@@ -132,7 +132,7 @@ def test_unreadable_counterexample_is_removed(tmp_path):
 
 
 def test_stored_counterexample_that_still_refutes_refutes(tmp_path):
-    from landscape.runner import run_claim
+    from landscape._core.runner import run_claim
 
     c = _toy_claim()
     p = write_counterexample(tmp_path, c.id, {"bad": True}, {"status": "fails"}, profile="quick", seed=0)
@@ -152,7 +152,7 @@ def test_atomic_write_gives_the_usual_permissions(tmp_path):
 
 
 def test_a_crashing_replayer_keeps_the_file_and_the_verdict(tmp_path):
-    from landscape.runner import run_claim
+    from landscape._core.runner import run_claim
 
     c = _toy_claim()
     p = write_counterexample(tmp_path, c.id, {"bad": True, "crash": True}, {"status": "fails"}, profile="quick", seed=0)

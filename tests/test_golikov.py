@@ -7,9 +7,9 @@ import pytest
 import torch
 from hypothesis import given, settings
 
-from landscape import certify, tolerance
+from landscape._lib import certify, tolerance
 from landscape.claims import golikov as g
-from landscape.linear_nets import DeepLinear, reduced_rank_optimum, subset_critical_point
+from landscape._lib.linear_nets import DeepLinear, reduced_rank_optimum, subset_critical_point
 
 
 # ---------------------------------------------------------------------------------------------
@@ -199,14 +199,14 @@ def test_distinct_datasets_have_distinct_columns(x):
 # ---------------------------------------------------------------------------------------------
 
 def _replays(claim_id: str, payload: dict):
-    from landscape import registry
+    from landscape._core import registry
 
     return registry.get(claim_id).replay(payload)
 
 
 def _quick_ctx():
-    from landscape.context import Context
-    from landscape.profiles import PROFILES
+    from landscape._core.context import Context
+    from landscape._core.profiles import PROFILES
 
     return Context(PROFILES["quick"], seed=0)
 
@@ -235,7 +235,7 @@ def test_independent_check_refutation_replays(monkeypatch):
 @pytest.mark.parametrize("claim_id,key", [("golikov.du2019.lambda_min", "lam"), ("golikov.du2019.decay", "decay")])
 def test_width_trend_refutation_replays(claim_id, key, tmp_path):
     """Widths 1 and 2 (H(t) of rank <= d m < n): every run violates -- a genuine refutation of the trend rule."""
-    from landscape import evidence
+    from landscape._core import evidence
 
     p = g._trend_payload(0, 2, [1, 2], 2, key)
     o = _replays(claim_id, p)

@@ -1,4 +1,4 @@
-"""An interrupted or concurrent run changes nothing (``landscape.publish``).
+"""An interrupted or concurrent run changes nothing (``landscape._core.publish``).
 
 A tiny claims file: ``it.a_refutes`` refutes with a payload tagged by the run, ``it.b_stale``
 holds (a stored file for it no longer refutes, so a run removes it), ``it.c_sleeps`` holds
@@ -21,21 +21,21 @@ from pathlib import Path
 
 import pytest
 
-from landscape import registry
-from landscape.evidence import read_counterexample, write_counterexample
-from landscape.publish import LOCK_NAME, STAGING_PREFIX
+from landscape._core import registry
+from landscape._core.evidence import read_counterexample, write_counterexample
+from landscape._core.publish import LOCK_NAME, STAGING_PREFIX
 
 CLAIMS = '''
 import os
 import time
 from pathlib import Path
 
-import landscape.evidence
+import landscape._core.evidence
 from landscape import Outcome, claim
-from landscape.context import merge
+from landscape._core.context import merge
 
 # the fixture library's summary costs seconds per report and is not what these tests are about
-landscape.evidence._fixture_summaries = lambda: []
+landscape._core.evidence._fixture_summaries = lambda: []
 
 TAG = os.environ.get("LT_TAG", "base")
 
@@ -78,15 +78,15 @@ def c_sleeps(ctx):
 @pytest.fixture
 def env(tmp_path):
     """The claims file, the output directories and the environment of a run."""
-    import landscape.evidence
+    import landscape._core.evidence
 
     (tmp_path / "claims.py").write_text(CLAIMS)
-    summaries = getattr(landscape.evidence, "_fixture_summaries", None)
+    summaries = getattr(landscape._core.evidence, "_fixture_summaries", None)
     yield {"root": tmp_path, "claims": tmp_path / "claims.py", "cx": tmp_path / "cx", "out": tmp_path / "rep"}
     for cid in ("it.a_refutes", "it.b_stale", "it.c_sleeps"):  # loaded in-process by some tests
         registry._REGISTRY.pop(cid, None)
     if summaries is not None:  # the claims file replaces it when loaded in-process
-        landscape.evidence._fixture_summaries = summaries
+        landscape._core.evidence._fixture_summaries = summaries
 
 
 def _args(env, *extra: str) -> list[str]:
@@ -135,7 +135,7 @@ def _baseline(env) -> dict[str, bytes]:
 
 
 def test_signals_wait_for_publication_and_dead_runs_staging_is_removed(tmp_path):
-    from landscape.publish import CounterexampleStage, deferred_signals
+    from landscape._core.publish import CounterexampleStage, deferred_signals
 
     st = CounterexampleStage(tmp_path)
     final = st.write("x.y", {"k": 1}, {"status": "fails"}, profile="quick", seed=0)

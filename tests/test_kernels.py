@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 import torch
 
-from landscape import kernels as kz
-from landscape import tolerance
-from landscape.activations import names
-from landscape.errors import LandscapeError
-from landscape.networks.du import DuArchitecture, DuParams, sphere_data
+from landscape._lib import kernels as kz
+from landscape._lib import tolerance
+from landscape._lib.activations import names
+from landscape._lib.errors import LandscapeError
+from landscape._lib.networks.du import DuArchitecture, DuParams, sphere_data
 
 SMOOTH_NO_CF = ["softplus", "sigmoid", "tanh", "gelu", "silu"]
 

@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 import torch
 
-from landscape import certify, tolerance
+from landscape._lib import certify, tolerance
 from landscape.claims import lds
 from landscape.claims import lds_search as S
-from landscape.networks.mlp import MLP, MLPSpec
+from landscape._lib.networks.mlp import MLP, MLPSpec
 
 SMALL = S.Budget(starts=4, screen_iter=60, refine=2, samples=16, attack_starts=2, attack_steps=20, escape_starts=1,
                  escape_steps=20)
@@ -123,7 +123,7 @@ def test_last_layer_check_rejects_points_above_the_zero_output_layer():
 def test_prop1_fixtures_are_not_rejected_by_round_off():
     # sigma(t) = 0 only up to round-off at the Prop. 1 points: the check must not read a huge
     # least-squares output weight as a lower point
-    from landscape import fixtures
+    from landscape._lib import fixtures
 
     for fx in fixtures.matching(lambda f: f.source == "lds.prop1"):
         c = S.certify_candidate(fx.spec, fx.flat(), fx.x, fx.y, 0.0, 0, SMALL)
@@ -177,8 +177,8 @@ def test_problem_without_bad_endpoint_says_so():
 
 
 def test_thm1_is_not_supported_by_vacuity(monkeypatch):
-    from landscape import profiles
-    from landscape.context import Context, SearchResult
+    from landscape._core import profiles
+    from landscape._core.context import Context, SearchResult
 
     empty = S.SearchReport(SearchResult("empty", [], None, 0, 0.0), [], [])
     monkeypatch.setattr(S, "_search", lambda *a, **k: empty)
@@ -225,7 +225,7 @@ def test_under_fixtures_are_certified_strict_and_feed_the_underparameterised_pat
 
 
 def test_fixture_requirements_select_and_explain():
-    from landscape import fixtures
+    from landscape._lib import fixtures
 
     sel = fixtures.select(S.THM1_REQUIRES)
     ids = {f.id for f in sel.matched}
@@ -302,18 +302,30 @@ def test_narrow_softplus_valley_is_decided_along_its_own_curvature():
     lossf = S.squared_loss(spec, x, y)
     lam = float(np.max(np.abs(np.linalg.eigvalsh(certify.exact_hessian(lossf, w).numpy()))))
     gn = certify.gradient_norm(lossf, w)
-    assert S.mp_descent_check(spec, w, x, y)["lower_at_every_distance"] is False  # 1e-2, 1e-1: the walls rise
+    fixed = S.mp_descent_check(spec, w, x, y)
+    assert fixed["relative_decrease"][0] < 0  # 1e-1: the wall rises
+    # The part of the float64 gradient along the two stiff eigenvectors (~2e-12 of |g|) is round-off, so
+    # whether the wall also rises at 1e-2 depends on the CPU's float64 kernels (it rose on the Intel machine
+    # the case was found on, not on an AMD EPYC): the first rung may decide or defer to the second; the
+    # decision must be the same either way.
     mp = S.mp_not_stationary(spec, w, x, y, gn, lam)
-    assert mp["lower_at_every_distance"] and mp["deciding_rung"] == "gradient off the stiff directions"
-    assert [r["rung"] for r in mp["rungs"]] == ["fixed distances", "gradient off the stiff directions"]
-    assert abs(mp["slope"] / gn - 1) < 1e-3 and mp["margin"] > 3 and mp["visible"]["float64"]["outcome"] == "nonzero"
+    rungs = [r["rung"] for r in mp["rungs"]]
+    assert mp["lower_at_every_distance"]
+    if fixed["lower_at_every_distance"]:
+        assert rungs == ["fixed distances"] and mp["deciding_rung"] == "fixed distances"
+    else:
+        assert rungs == ["fixed distances", "gradient off the stiff directions"]
+        assert mp["deciding_rung"] == "gradient off the stiff directions"
+        assert mp["visible"]["float64"]["outcome"] == "nonzero"
+    assert abs(mp["slope"] / gn - 1) < 1e-2 and mp["margin"] > 3
     # along -grad itself, below |g| / kappa (kappa = 1.7e-5 along -grad): first order too, visible above ZERO
     wv = w.clone().requires_grad_(True)
     (g,) = torch.autograd.grad(lossf(wv), wv)
     u = -g / g.norm()
     top = gn / float(u @ certify.hvp_function(lossf, w)(u))
     along = S.mp_descent_check(spec, w, x, y, distances=tuple(top * 10.0 ** -k for k in range(4)), visible=True)
-    assert along["lower_at_every_distance"] and along["visible"]["float64"]["outcome"] == "band"
+    # (whether that decrease is float64-visible depends on the same round-off part of g: not asserted)
+    assert along["lower_at_every_distance"] and along["visible"]["float64"]["outcome"] in ("band", "nonzero")
     c = S.certify_candidate(spec, w, x, y, 5.278251753836268e-32, 62861072,
                             S.Budget(starts=8, screen_iter=160, refine=2, samples=32, attack_starts=2,
                                      attack_steps=30, escape_starts=2, escape_steps=30))

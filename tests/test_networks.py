@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from landscape import LandscapeError
-from landscape.networks.mlp import MLP, MLPSpec
+from landscape._lib.networks.mlp import MLP, MLPSpec
 
 
 def test_forward_matches_equations_without_and_with_bias():
@@ -112,7 +112,7 @@ def test_exact_identity_is_not_saturation():
 def test_hidden_exact_matches_float64_and_decides_rank():
     from fractions import Fraction
 
-    from landscape import symbolic
+    from landscape._lib import symbolic
 
     rng = np.random.default_rng(3)
     for act in ("relu", "leaky_relu", "linear", "poly3"):

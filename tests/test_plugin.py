@@ -8,7 +8,7 @@ pytest_plugins = ["pytester"]
 
 TOY = '''
 from landscape import Outcome, claim
-from landscape.context import merge
+from landscape._core.context import merge
 
 
 @claim("toy.holds", title="a claim that holds", source="test", statement="always holds", expected="supported")
@@ -45,7 +45,7 @@ def test_claims_as_tests_summary_and_report(pytester, tmp_path):
 def test_hypothesis_profile_option_selects_the_budget(pytester):
     pytester.makepyfile(test_toy='''
 from landscape import Outcome, claim
-from landscape.context import merge
+from landscape._core.context import merge
 
 
 @claim("toy.profile", title="records its budget", source="test", statement="s", expected="supported")

@@ -1,4 +1,4 @@
-"""The pytest plugin follows ``landscape report``'s output rules (``landscape.publish``):
+"""The pytest plugin follows ``landscape report``'s output rules (``landscape._core.publish``):
 ``--landscape-counterexamples DIR`` is staged and published at the end of the session,
 ``--landscape-report DIR`` is published as a set, both are locked for the session, and an
 interrupted session publishes nothing."""
@@ -7,20 +7,20 @@ from __future__ import annotations
 
 import json
 
-from landscape.evidence import write_counterexample
-from landscape.publish import lock_dir
+from landscape._core.evidence import write_counterexample
+from landscape._core.publish import lock_dir
 
 pytest_plugins = ["pytester"]
 
 TOY = '''
 import os
 
-import landscape.evidence
+import landscape._core.evidence
 from landscape import Outcome, claim
-from landscape.context import merge
+from landscape._core.context import merge
 
 # the fixture library's summary costs seconds per report and is not what this test is about
-landscape.evidence._fixture_summaries = lambda: []
+landscape._core.evidence._fixture_summaries = lambda: []
 
 
 @claim("pp.a_refutes", title="refutes", source="test", statement="s", expected="refuted", paper="refuted")

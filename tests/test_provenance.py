@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 import landscape
-from landscape import evidence
-from landscape.evidence import environment, evidence_document, git_provenance, write_counterexample
+from landscape._core import evidence
+from landscape._core.evidence import environment, evidence_document, git_provenance, write_counterexample
 
 GIT = shutil.which("git")
 needs_git = pytest.mark.skipif(GIT is None, reason="git is not installed")

@@ -9,7 +9,7 @@ import matplotlib.image
 import matplotlib.pyplot as plt
 import pytest
 
-from landscape.report.figures import DPI, FIGSIZE, draw_figure, mathify, natural_key, render_png, series_style
+from landscape._core.report.figures import DPI, FIGSIZE, draw_figure, mathify, natural_key, render_png, series_style
 
 WIDTHS = [1024, 128, 16, 16384, 256, 4096, 64]
 

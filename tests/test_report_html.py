@@ -7,14 +7,14 @@ import re
 
 import pytest
 
-from landscape import registry
+from landscape._core import registry
 from landscape.cli import main
-from landscape.papers import PAPERS, cite_source, paper_ref
-from landscape.report.markdown import format_margin
+from landscape._core.papers import PAPERS, cite_source, paper_ref
+from landscape._core.report.markdown import format_margin
 
 CLAIMS = '''
 from landscape import Outcome, claim
-from landscape.context import merge
+from landscape._core.context import merge
 
 LDS = "004_c552a5c94484e66a.txt, Lemma 3 (appendix D)"
 
@@ -42,10 +42,10 @@ IDS = ("rh.holds", "rh.wrong", "rh.silent")
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     """One report of the three claims above: (index.html, report.md, evidence.json as a dict, stdout)."""
-    import landscape.evidence
+    import landscape._core.evidence
 
     mp = pytest.MonkeyPatch()
-    mp.setattr(landscape.evidence, "_fixture_summaries", lambda: [], raising=False)
+    mp.setattr(landscape._core.evidence, "_fixture_summaries", lambda: [], raising=False)
     root = tmp_path_factory.mktemp("rh")
     f = root / "claims.py"
     f.write_text(CLAIMS)

@@ -15,18 +15,17 @@ from urllib.parse import unquote
 import pytest
 
 from landscape.cli import main
-from landscape.report.paths import (counterexample_href, destination_line, is_landscape_checkout,
-                                    replay_command)
+from landscape._core.report.paths import counterexample_href, destination_line, is_landscape_checkout, replay_command
 
 CLAIM = "lds.assumption2.paper_examples"  # refutes in milliseconds, with a replay function
 
 
 @pytest.fixture(autouse=True)
 def _no_fixture_library(monkeypatch):
-    import landscape.evidence
+    import landscape._core.evidence
 
     # the cross-examination library's summary costs seconds per report and is not what these tests are about
-    monkeypatch.setattr(landscape.evidence, "_fixture_summaries", lambda: [], raising=False)
+    monkeypatch.setattr(landscape._core.evidence, "_fixture_summaries", lambda: [], raising=False)
 
 
 def _hrefs(html: str) -> list[str]:

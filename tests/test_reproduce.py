@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from landscape import registry
-from landscape.commands import check_command, claims_from, display_path, replay_command
-from landscape.runner import run_claim
+from landscape._core import registry
+from landscape._core.commands import check_command, claims_from, display_path, replay_command
+from landscape._core.runner import run_claim
 
 CLAIMS = '''
 from hypothesis import strategies as st

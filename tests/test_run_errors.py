@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from landscape import registry
+from landscape._core import registry
 from landscape.cli import main
 
 CLAIMS = '''
@@ -16,8 +16,8 @@ from pathlib import Path
 from hypothesis import strategies as st
 
 from landscape import Outcome, Result, claim
-from landscape.context import merge
-from landscape.errors import LandscapeError
+from landscape._core.context import merge
+from landscape._lib.errors import LandscapeError
 
 MARKER = Path(MARKER_PATH)
 
@@ -98,10 +98,10 @@ IDS = ("re.a_none", "re.b_dict", "re.c_str", "re.d_search_list", "re.e_landscape
 
 @pytest.fixture
 def claims_file(tmp_path, monkeypatch):
-    import landscape.evidence
+    import landscape._core.evidence
 
     # the fixture library's summary costs seconds per report and is not what these tests are about
-    monkeypatch.setattr(landscape.evidence, "_fixture_summaries", lambda: [], raising=False)
+    monkeypatch.setattr(landscape._core.evidence, "_fixture_summaries", lambda: [], raising=False)
     f = tmp_path / "claims.py"
     f.write_text(CLAIMS.replace("MARKER_PATH", repr(str(tmp_path / "marker"))))
     yield f

@@ -9,10 +9,11 @@ import textwrap
 import pytest
 from hypothesis import strategies as st
 
-from landscape import Context, Outcome, registry
+from landscape import Context, Outcome
+from landscape._core import registry
 from landscape.cli import main
-from landscape.profiles import get as get_profile
-from landscape.stability import annotate, describe, read_stability, run_stability
+from landscape._core.profiles import get as get_profile
+from landscape._core.stability import annotate, describe, read_stability, run_stability
 
 
 @pytest.mark.parametrize("seed", range(6))

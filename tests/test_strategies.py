@@ -4,10 +4,10 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from landscape import Outcome, profiles
-from landscape.context import Context
-from landscape.strategies import (a1_datasets, cube_datasets, degenerate_datasets, mlp_specs, polynomial_activations,
-                                  satisfies_a1)
+from landscape import Outcome
+from landscape._core import profiles
+from landscape._core.context import Context
+from landscape._lib.strategies import a1_datasets, cube_datasets, degenerate_datasets, mlp_specs, polynomial_activations, satisfies_a1
 
 
 @settings(max_examples=60, deadline=None)
@@ -124,7 +124,7 @@ def test_sphere_family(x):
 @settings(max_examples=30, deadline=None)
 @given(polynomial_activations())
 def test_polynomial_activations_are_registered(name):
-    from landscape import activations
+    from landscape._lib import activations
 
     act = activations.get(name)
     assert act.polynomial_degree in range(2, 7) and act.rational_exact

@@ -3,8 +3,8 @@
 import pytest
 import sympy as sp
 
-from landscape import activations, symbolic
-from landscape.activations import Z
+from landscape._lib import activations, symbolic
+from landscape._lib.activations import Z
 
 
 @pytest.mark.parametrize("name,order", [("sigmoid", 2), ("softplus", 3), ("tanh", 0), ("linear", 0),

@@ -6,7 +6,7 @@ import mpmath
 import numpy as np
 import pytest
 
-from landscape import tolerance as tol
+from landscape._lib import tolerance as tol
 
 
 def test_classify_thresholds():
@@ -105,7 +105,7 @@ def test_a_value_just_above_the_noise_floor_is_confirmed_at_the_next_rung():
     but at 100 digits, where it is unchanged and 50 decades clear."""
     import mpmath
 
-    from landscape import tolerance
+    from landscape._lib import tolerance
 
     def exact(dps):
         with mpmath.workdps(dps):

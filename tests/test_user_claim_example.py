@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from landscape import Context, Result, claim
 from landscape.claims.lds import lemma3_outcome
-from landscape.strategies import a1_datasets, mlp_specs, seeds
+from landscape._lib.strategies import a1_datasets, mlp_specs, seeds
 
 
 @claim(

@@ -1,16 +1,16 @@
 """Claims of Du, Lee, Li, Wang, Zhai, *Gradient Descent Finds Global Minima of Deep Neural
 Networks* (ICML 2019; ``../shared/papers/002_7f4fd584f3752d2b.txt``).
 
-Networks: eq. (2) (FC) and eq. (3) (ResNet) in :mod:`landscape.networks.du`; kernels
+Networks: eq. (2) (FC) and eq. (3) (ResNet) in :mod:`landscape._lib.networks.du`; kernels
 K^(H) of Definitions 5.1 / 6.1, Gram matrices G^(h) and the gradient-descent trainer in
-:mod:`landscape.kernels`.
+:mod:`landscape._lib.kernels`.
 
 The theorems need widths m ~ n^4 / lambda^4 (times 2^O(H) for FC, Theorem 5.1; over H^6
 for the ResNet, Theorem 6.1) and n^2 log(Hn/delta) / lambda^2: every claim below that
 depends on the width states those numbers for its own data (constants and 2^O(H)
 dropped, delta = 0.1) -- usually far beyond this machine -- and is therefore decided on
 the *trend* it implies over the widths we can afford (m = 64 ... 8192), with fitted
-slopes and their 95% intervals (:mod:`landscape.trend`).
+slopes and their 95% intervals (:mod:`landscape._lib.trend`).
 """
 
 from __future__ import annotations
@@ -24,13 +24,13 @@ import torch
 from hypothesis import reject
 from hypothesis import strategies as st
 
-from .. import kernels, tolerance, trend
-from .. import payload as _p
-from ..context import Context, Outcome, Result, merge
-from ..errors import LandscapeError
-from ..networks.du import DuArchitecture, separated_sphere_data, sphere_data
-from ..registry import claim
-from ..strategies import seeds
+from landscape._lib import kernels, tolerance, trend
+from landscape._core import payload as _p
+from landscape._core.context import Context, Outcome, Result, merge
+from landscape._lib.errors import LandscapeError
+from landscape._lib.networks.du import DuArchitecture, separated_sphere_data, sphere_data
+from landscape._core.registry import claim
+from landscape._lib.strategies import seeds
 
 PAPER = "002_7f4fd584f3752d2b.txt"
 #: Activations meeting Conditions 3.1-3.2 (analytic, Lipschitz and smooth, not polynomial).
@@ -101,7 +101,7 @@ def parity(act: str) -> str | None:
     """``"odd"`` if sigma(-z) = -sigma(z), ``"odd+const"`` if sigma(-z) - sigma(0) = -(sigma(z) - sigma(0))
     (so sigma' is even: sigmoid = 1/2 + tanh(z/2)/2), else None -- decided on a grid of
     z in [-8, 8] by the tolerance policy (relative to max |sigma|)."""
-    from .. import activations
+    from landscape._lib import activations
 
     z = torch.linspace(-8.0, 8.0, 161, dtype=torch.float64)
     f = activations.get(act).torch

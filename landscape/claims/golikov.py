@@ -4,7 +4,7 @@
 Sections and equations (the essay's numbering):
 
 * 2.1.1, eq. (3)-(4): deep linear nets, Lu & Kawaguchi's "every local minimum is global"
-  (``golikov.linear.no_bad_minima``; machinery in :mod:`landscape.linear_nets`).
+  (``golikov.linear.no_bad_minima``; machinery in :mod:`landscape._lib.linear_nets`).
 * 2.1.2, eq. (7): Yu & Chen's wide shallow sigmoid net, the rank statement
   ``rk sigma(W_1 X) = m`` for almost all ``W_1`` (``golikov.yu_chen.rank`` and ``.relu``).
   Eq. (7) has no bias.
@@ -28,7 +28,7 @@ Normalisation of ``H^inf`` (checked, not assumed): ``du_i/dw_r = a_r x_i [w_r.x_
 sqrt m``, so ``sum_r <du_i/dw_r, du_j/dw_r> = (1/m) x_i.x_j sum_r [..][..]`` is exactly
 eq. (12) (``a_r^2 = 1``); ``H^inf_ij = x_i.x_j P(w.x_i >= 0, w.x_j >= 0) = x_i.x_j (pi -
 arccos rho_ij) / (2 pi)``, ``rho_ij = x_i.x_j / (|x_i| |x_j|)`` -- for unit-norm data the
-formula of the brief, with no extra factor.  It is ``landscape.kernels``'
+formula of the brief, with no extra factor.  It is ``landscape._lib.kernels``'
 ``K^(0) o E[relu'(u) relu'(v)]`` (Du-Lee-Li-Wang-Zhai's ``K^(1)`` divided by
 ``c_sigma = 2``).
 
@@ -61,17 +61,17 @@ import torch
 from hypothesis import reject
 from hypothesis import strategies as st
 
-from .. import certify, kernels, tolerance, trend
-from .. import fixtures as _fixtures
-from .. import payload as _p
-from ..context import Context, Outcome, Result, merge
-from ..errors import LandscapeError
-from ..linear_nets import DeepLinear, reduced_rank_optimum, subset_critical_point
-from ..networks.du import DuArchitecture
-from ..networks.mlp import MLP, MLPSpec
-from ..registry import claim
-from ..strategies import a1_datasets, seeds
-from .lds import _replay_lemma3, lemma3_outcome
+from landscape._lib import certify, kernels, tolerance, trend
+from landscape._lib import fixtures as _fixtures
+from landscape._core import payload as _p
+from landscape._core.context import Context, Outcome, Result, merge
+from landscape._lib.errors import LandscapeError
+from landscape._lib.linear_nets import DeepLinear, reduced_rank_optimum, subset_critical_point
+from landscape._lib.networks.du import DuArchitecture
+from landscape._lib.networks.mlp import MLP, MLPSpec
+from landscape._core.registry import claim
+from landscape._lib.strategies import a1_datasets, seeds
+from landscape.claims.lds import _replay_lemma3, lemma3_outcome
 
 PAPER = "003_6b1d70a06ebc74fd.txt"
 
@@ -370,7 +370,7 @@ def duplicated_example(n_extra: int, d: int, copies: int, seed: int) -> np.ndarr
 def _ctx_for(seed: int, draws: int = 1) -> Context:
     """A context with run seed ``seed``: its :meth:`Context.rng` streams are those of the claim run
     with that seed (they depend on the seed and the keys only) -- for replays."""
-    from ..profiles import Profile
+    from landscape._core.profiles import Profile
 
     return Context(Profile("replay", 0, int(draws), ""), seed=int(seed))
 
@@ -714,7 +714,7 @@ def _du_data(ctx: Context, i: int) -> tuple[np.ndarray, np.ndarray]:
 
 @functools.lru_cache(maxsize=8)
 def _du_runs_cached(seed: int, draws: int, widths: tuple[int, ...], inits: int) -> dict:
-    from ..profiles import Profile
+    from landscape._core.profiles import Profile
 
     ctx = Context(Profile("cache", 0, draws, ""), seed=seed)
     runs = []
@@ -776,7 +776,7 @@ def _redecide_wider(ctx: Context, tr: dict, key: str, dec: trend.TrendDecision) 
     trend holds if every one of them is clean at some larger width (every run at that width
     within the bound at every step, no band step, no blow-up), else it stays undecided.
     """
-    from ..profiles import Profile
+    from landscape._core.profiles import Profile
 
     top = max(tr["widths"])
     bad_sets = sorted({r["dataset"] for r in tr["runs"] if r["m"] == top and not _clean(r, key)})
@@ -1037,7 +1037,7 @@ check_decay_small.replayer(_replay_small)
 # =======================================================================================
 
 def _loss_in_w(act: str, x: np.ndarray, y: np.ndarray, a: np.ndarray, m: int):
-    from .. import activations
+    from landscape._lib import activations
 
     f = activations.get(act).torch
     xt, yt, at = torch.as_tensor(x), torch.as_tensor(y), torch.as_tensor(a)
@@ -1183,7 +1183,7 @@ def _replay_hessian(p: dict) -> Outcome:
 
 
 def _two_layer_payload(p: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``x`` (n, d), ``y`` (n,), ``w`` (m, d), ``a`` (m,) of a two-layer point, validated (landscape.payload)."""
+    """``x`` (n, d), ``y`` (n,), ``w`` (m, d), ``a`` (m,) of a two-layer point, validated (landscape._core.payload)."""
     x = _p.require_matrix(p, "x", _p.MAX_N, _p.MAX_DIM)
     w = _p.require_matrix(p, "w", _p.MAX_WIDTH, cols=x.shape[1])
     return x, _p.require_vector(p, "y", length=x.shape[0]), w, _p.require_vector(p, "a", length=w.shape[0])
@@ -1489,7 +1489,7 @@ def _linear_fixture_outcome(fx: _fixtures.Fixture, rng: np.random.Generator) -> 
                                 linear_first_order(fx.weights, x, y))
 
 
-#: The hypotheses of the deep-linear claim a fixture must meet (cross-examination, :func:`landscape.fixtures.select`).
+#: The hypotheses of the deep-linear claim a fixture must meet (cross-examination, :func:`landscape._lib.fixtures.select`).
 LINEAR_REQUIRES = {"activation": "linear", "bias": False, "loss": "squared"}
 
 
@@ -1611,7 +1611,7 @@ DISTINCT_FAMILIES = ("a1", "lattice", "symmetric", "collinear", "gaussian")
 def distinct_datasets(draw, *, max_d0: int = 3, max_n: int = 6) -> np.ndarray:
     """Data with pairwise distinct columns (``d0 x n``) -- the essay's hypothesis, weaker than Li-Ding-Sun's A1.
 
-    Families: ``a1`` (:func:`landscape.strategies.a1_datasets`); ``lattice`` (points of
+    Families: ``a1`` (:func:`landscape._lib.strategies.a1_datasets`); ``lattice`` (points of
     ``{-1, 0, 1}^d0 / 2``: distinct columns although no coordinate need be distinct, e.g.
     the corners of a square); ``symmetric`` (pairs ``x, -x``, optionally the origin);
     ``collinear`` (``t_i v`` with distinct integers ``t_i``); ``gaussian``.
@@ -1886,7 +1886,7 @@ def _nh_examples(draw):
     return spec.as_dict(), x, y, draw(seeds()), draw(st.sampled_from(["fan_in", "unit"]))
 
 
-#: The hypotheses of Corollary 3.9 a fixture must meet (cross-examination, :func:`landscape.fixtures.select`): eq. (8)'s
+#: The hypotheses of Corollary 3.9 a fixture must meet (cross-examination, :func:`landscape._lib.fixtures.select`): eq. (8)'s
 #: sigmoid net without bias, the squared loss, a hidden layer at least as wide as the data, and a stationary point.
 NH_REQUIRES = {"activation": "sigmoid", "bias": False, "loss": "squared", "wide_layer": True, "stationary": True}
 

@@ -2,16 +2,16 @@
 Optimization* (``../shared/papers/000_aea297099283b0eb.txt``; prose cross-checked in
 ``001_d513da0bff3b4549.txt``).
 
-The canonical space is :mod:`landscape.canonical` (eq. 4-6, with the 2 pi that eq. 6
+The canonical space is :mod:`landscape._lib.canonical` (eq. 4-6, with the 2 pi that eq. 6
 drops).  Coefficients of real functions are handled in the real (cos/sin) view, which is
 exactly the conjugate-symmetric subspace of the paper's complex coefficients.
 
-Section 3 (H(w), eq. 8-9, Lemma 1, Theorem 2, section 3.3) uses :mod:`landscape.disparity`:
+Section 3 (H(w), eq. 8-9, Lemma 1, Theorem 2, section 3.3) uses :mod:`landscape._lib.disparity`:
 every rank decision on H carries the discretisation error of its FFT grid, measured on the
 doubled grid (K = 1 ReLU networks: exact closed-form coefficients, re-decided in multiple
 precision where float64 cannot), and is inconclusive when that error could change it; the
 truncation criterion of section 3.2 is :data:`TRUNCATION_NEGLIGIBLE`.  Stationary points are
-never saturated ones (:func:`landscape.certify.saturation`, the suite's one rule).
+never saturated ones (:func:`landscape._lib.certify.saturation`, the suite's one rule).
 """
 
 from __future__ import annotations
@@ -26,13 +26,13 @@ from hypothesis import reject
 from hypothesis import strategies as st
 from torch.func import hessian
 
-from .. import canonical, losses, tolerance
-from .. import payload as _p
-from ..errors import LandscapeError
-from ..context import Context, Outcome, Result, merge
-from ..networks.mlp import MLP, MLPSpec
-from ..registry import claim
-from ..strategies import cube_datasets, seeds
+from landscape._lib import canonical, losses, tolerance
+from landscape._core import payload as _p
+from landscape._lib.errors import LandscapeError
+from landscape._core.context import Context, Outcome, Result, merge
+from landscape._lib.networks.mlp import MLP, MLPSpec
+from landscape._core.registry import claim
+from landscape._lib.strategies import cube_datasets, seeds
 
 PAPER = "000_aea297099283b0eb.txt"
 
@@ -392,16 +392,16 @@ check_zero_loss_interval.replayer(_replay_zero_loss)
 # Section 3: the disparity matrix H(w) (issue: Jiang's canonical space in full)
 # =======================================================================================
 
-from .. import disparity as _disp  # noqa: E402
-from .. import fixtures as _fixtures  # noqa: E402
-from .. import train as _train  # noqa: E402
-from ..strategies import cube_datasets as _cube  # noqa: E402,F811
+from landscape._lib import disparity as _disp  # noqa: E402
+from landscape._lib import fixtures as _fixtures  # noqa: E402
+from landscape._lib import train as _train  # noqa: E402
+from landscape._lib.strategies import cube_datasets as _cube  # noqa: E402,F811
 
 TRUNCATION_NEGLIGIBLE: float = 1e-2
 """Largest relative energy of ``df/dw`` outside the box for which the truncation counts as negligible.
 
 The quantity is ``sum_m ||df/dw_m - S_N df/dw_m||^2 / sum_m ||df/dw_m||^2`` over the cube
-(:attr:`landscape.disparity.Disparity.truncation`; by Parseval the squared relative L2
+(:attr:`landscape._lib.disparity.Disparity.truncation`; by Parseval the squared relative L2
 error of the truncated series of ``df/dw``, i.e. of the rows of H): it is the residual
 that the proof of Lemma 1 drops from eq. (9), and section 3.2 condition ii) asks for "N
 large enough to make the truncation error epsilon sufficiently small".  The paper gives no
@@ -436,7 +436,7 @@ CHECKPOINTS: int = 24
 class JiangNet:
     """Jiang's two-layer network f_w(x) = sum_j a_j sigma(w_j . x + b_j) on [0,1]^K.
 
-    Built on :class:`~landscape.networks.mlp.MLP` (with bias, linear output); the flat
+    Built on :class:`~landscape._lib.networks.mlp.MLP` (with bias, linear output); the flat
     parameter vector is (W_1 with its bias column, row-major; then a), M = m (K + 2).
     """
 
@@ -450,7 +450,7 @@ class JiangNet:
         return self.spec.n_params()
 
     def f(self, v: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-        """f(params, x: (P, K)) -> (P,), the functional form :mod:`landscape.disparity` wants."""
+        """f(params, x: (P, K)) -> (P,), the functional form :mod:`landscape._lib.disparity` wants."""
         return self._net.forward_flat(v, x.T)[0]
 
     def init(self, rng: np.random.Generator, *, scale: float = 4.0, dead: bool = False) -> torch.Tensor:
@@ -594,7 +594,7 @@ def _eq9_larger_boxes(net: "JiangNet", w: torch.Tensor, x: np.ndarray, y: np.nda
 
     Returns JSON statistics and the tolerance decisions of the residual identity (checked on every larger box too).
     ``upper`` = distance at the largest box on G plus twice its change from G / 2 (the convention of
-    :class:`landscape.disparity.DiscretisationError`): the value the re-decision uses.
+    :class:`landscape._lib.disparity.DiscretisationError`): the value the re-decision uses.
     """
     modes, G = EQ9_LARGER_BOXES[net.K]
     dev: dict[int, list[float]] = {}
@@ -623,15 +623,15 @@ def eq9_outcome(act: str, k_dim: int, m: int, x: np.ndarray, seed: int) -> Outco
     1. *The residual is the truncation residual.*  ``grad_w Q - H grad_theta Q`` (measured:
        autograd of Q minus the real-view product) must equal ``sum_t [l'(y_t, f_t) J_t -
        l'(y_t, fhat_t) (S_N J)_t]``, predicted from the pointwise truncation errors of ``f``
-       and ``df/dw`` at the data (:func:`landscape.disparity.eq9_agreement`; the module
-       docstring of :mod:`landscape.disparity` says what each side is computed from).  This
+       and ``df/dw`` at the data (:func:`landscape._lib.disparity.eq9_agreement`; the module
+       docstring of :mod:`landscape._lib.disparity` says what each side is computed from).  This
        holds for every N and wherever the data are, so the relative difference is decided by
        the tolerance policy: ``nonzero`` at any box is ``fails`` -- the implemented eq. (9) is
        not the chain rule plus its truncation residual (conjugated or misaligned H, a wrong real
        view, l' at the wrong outputs); ``band`` is ``band``.  Slow convergence cannot trigger it.
     2. *The residual vanishes as N grows*, against the analytic limit: the square partial sums
        of f and df/dw converge at interior points to the functions and at a face point to the
-       average over the face reflections (:func:`landscape.disparity.eq9_limit`), so the
+       average over the face reflections (:func:`landscape._lib.disparity.eq9_limit`), so the
        discrepancy tends to ``d_inf = |grad_w Q - lim H grad_theta Q| / max(.)``, 0 exactly
        when no data point is on a face.  ``d_inf`` non-zero and the computed curve approaching
        it (distance to the limit at the largest box at most half that at the smallest and below
@@ -1133,15 +1133,15 @@ def init_rank_outcome(act: str, k_dim: int, m: int, nn: int, seed: int, draws: i
     certified failure; otherwise the rank decision on s_N / s_1 must be robust to the
     measured discretisation error (K = 1 ReLU: exact coefficients) to hold, else band.
     With exact coefficients a float64 decision that is not "non-zero" is re-decided from
-    the closed form in multiple precision (:func:`landscape.disparity.relu_two_layer_exact_mp`,
-    the ladder of :func:`landscape.tolerance.rank`): non-zero -> holds, an exact dependency ->
+    the closed form in multiple precision (:func:`landscape._lib.disparity.relu_two_layer_exact_mp`,
+    the ladder of :func:`landscape._lib.tolerance.rank`): non-zero -> holds, an exact dependency ->
     fails, undecided -> band.  With FFT coefficients, a draw that float64 calls full but whose
     measured discretisation error could change that is recomputed once on a grid
     :data:`GRID_ESCALATION` times finer (error measured again on its doubled grid) when
     ``refine_grid`` (jiang.random_init_full_rank.rows_to_spare; the parent claim is refuted by
     structural certificates and does not spend that budget on its undecided draws).
     """
-    from .. import activations as _acts
+    from landscape._lib import activations as _acts
 
     rng = np.random.default_rng(seed)
     net = JiangNet(k_dim, m, act)
@@ -1403,7 +1403,7 @@ def split_stationary_point(x: np.ndarray, y: np.ndarray, act: str = "tanh", star
 
 def _stationarity(lossf, w: torch.Tensor, loss: float) -> tolerance.Decision:
     """The stationarity decision of Lemma 1's points: ``|grad| / max(1, sqrt(Q)) / max(1, max|w|)``."""
-    from ..certify import gradient_norm
+    from landscape._lib.certify import gradient_norm
 
     g = gradient_norm(lossf, w)
     return tolerance.classify(g / max(1.0, math.sqrt(max(loss, 0.0))) / max(1.0, float(w.abs().max())))
@@ -1414,7 +1414,7 @@ def split_fixtures() -> list[_fixtures.Fixture]:
     """Two-neuron tanh points built by splitting the best one-neuron fit of non-monotone data.
 
     Whether the result is a stationary point is decided, not assumed: the gradient by the
-    policy and saturation by :func:`landscape.certify.saturation`.  ``jiang.split[0]`` (data
+    policy and saturation by :func:`landscape._lib.certify.saturation`.  ``jiang.split[0]`` (data
     symmetric about 0.5) is a genuine stationary point: the best fit is the constant 1/3
     (pre-activation -3.74).  ``jiang.split[1]``'s one-neuron "fit" is the end of a drift
     towards a step function (pre-activations 46, 21.5, -19.5 at the three data points: tanh'
@@ -1422,7 +1422,7 @@ def split_fixtures() -> list[_fixtures.Fixture]:
     and the loss keeps falling as the weights grow): saturated, so it is kept in the library
     as ``kind = "saturated_drift"`` with ``stationary`` None, and Lemma 1 excludes it.
     """
-    from ..certify import saturation
+    from landscape._lib.certify import saturation
 
     out = []
     for i, (xs, ys) in enumerate([((0.2, 0.5, 0.8), (1.0, -1.0, 1.0)), ((0.1, 0.4, 0.9), (-0.5, 1.0, -1.0))]):
@@ -1442,9 +1442,9 @@ def split_fixtures() -> list[_fixtures.Fixture]:
     return out
 
 
-#: The hypotheses of Lemma 1 a fixture must meet to be examined (cross-examination, :func:`landscape.fixtures.select`):
-#: a two-layer network on data in U^K (K <= 2, the grids of :mod:`landscape.fourier`), the squared loss, stationary
-#: (a saturated point at a positive loss is never 'stationary': landscape.certify.saturation).
+#: The hypotheses of Lemma 1 a fixture must meet to be examined (cross-examination, :func:`landscape._lib.fixtures.select`):
+#: a two-layer network on data in U^K (K <= 2, the grids of :mod:`landscape._lib.fourier`), the squared loss, stationary
+#: (a saturated point at a positive loss is never 'stationary': landscape._lib.certify.saturation).
 LEMMA1_REQUIRES = {"depth": 1, "d_out": 1, "d0": _fixtures.at_most(2), "in_unit_cube": True, "loss": "squared",
                    "stationary": True}
 
@@ -1628,7 +1628,7 @@ def examine_point(pt: StationaryPoint) -> dict:
     of full rank there); ``coarse``: the smallest admissible box on which H has full rank,
     truncation ignored.
     """
-    from ..certify import gradient_norm, saturation
+    from landscape._lib.certify import gradient_norm, saturation
 
     lossf = _spec_loss(pt.spec, pt.x, pt.y)
     k_dim, t, big_m = pt.spec.d0, pt.x.shape[0], pt.spec.n_params()
@@ -1849,7 +1849,7 @@ def _lemma1_result(ctx: Context, which: str) -> Result:
                 "points, constructions", "M >= N >= T",
                 (f"energy of df/dw outside the box <= TRUNCATION_NEGLIGIBLE = {TRUNCATION_NEGLIGIBLE:g} (aggregate "
                  "over the rows)"), "H(w*) of full rank, robust to the measured discretisation error", "squared loss",
-                "no saturated unit (landscape.certify.saturation) unless the loss is zero"),
+                "no saturated unit (landscape._lib.certify.saturation) unless the loss is zero"),
     paper="supported",
     expected="refuted",
     why=("H(w) does not depend on the data, stationarity does. A ReLU network whose every neuron is off at the T data "
@@ -1862,7 +1862,7 @@ def _lemma1_result(ctx: Context, which: str) -> Result:
          "data where df/dw does, and full rank of H then forces H grad_theta Q != 0. A small L2 truncation does not "
          "make the pointwise residual at the data negligible. A positive loss counts as a global minimum only at "
          "zero loss, never because nothing lower was found (every trained point has an explicit zero-loss "
-         "interpolant as witness); saturated points (landscape.certify.saturation) are excluded, not stationary."),
+         "interpolant as witness); saturated points (landscape._lib.certify.saturation) are excluded, not stationary."),
 )
 def check_jiang_lemma1(ctx: Context) -> Result:
     return _lemma1_result(ctx, "main")
@@ -2063,7 +2063,7 @@ def thm2_run(spec: MLPSpec, w0: torch.Tensor, x: np.ndarray, y: np.ndarray, *, s
     margin = min(met["margins"])
     if zero.outcome == "zero":
         return Outcome.holds(min(margin, zero.margin), **stats), stats
-    from ..certify import saturation
+    from landscape._lib.certify import saturation
 
     sat = saturation(spec, ws[-1], x.T)
     stats["saturation_at_end"] = sat.as_dict()

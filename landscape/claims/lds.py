@@ -1,7 +1,7 @@
 """Claims of Li, Ding, Sun, *Over-Parameterized Deep Neural Networks Have No Strict Local
 Minima For Any Continuous Activations* (``../shared/papers/004_c552a5c94484e66a.txt``).
 
-Network: eq. (1)-(4) (:mod:`landscape.networks.mlp`).  Assumption A1: some coordinate of
+Network: eq. (1)-(4) (:mod:`landscape._lib.networks.mlp`).  Assumption A1: some coordinate of
 the data has pairwise distinct values.  Assumption 2: sigma analytic with
 ``sigma^(j)(0) != 0`` for ``j < n`` (Lemma 3 uses ``n = N``, the number of samples).
 """
@@ -17,24 +17,16 @@ import torch
 from hypothesis import reject
 from hypothesis import strategies as st
 
-from .. import activations, certify, symbolic, tolerance
-from .. import fixtures as _fixtures
-from .. import losses as _losses
-from .. import payload as _p
-from .. import train as _train
-from ..context import Context, Outcome, Result, merge
-from ..errors import LandscapeError
-from ..networks.mlp import MLP, MLPSpec
-from ..registry import claim
-from ..strategies import (
-    A1_FAMILIES,
-    a1_datasets,
-    degenerate_datasets,
-    mlp_specs,
-    polynomial_activations,
-    satisfies_a1,
-    seeds,
-)
+from landscape._lib import activations, certify, symbolic, tolerance
+from landscape._lib import fixtures as _fixtures
+from landscape._lib import losses as _losses
+from landscape._core import payload as _p
+from landscape._lib import train as _train
+from landscape._core.context import Context, Outcome, Result, merge
+from landscape._lib.errors import LandscapeError
+from landscape._lib.networks.mlp import MLP, MLPSpec
+from landscape._core.registry import claim
+from landscape._lib.strategies import A1_FAMILIES, a1_datasets, degenerate_datasets, mlp_specs, polynomial_activations, satisfies_a1, seeds
 
 PAPER = "004_c552a5c94484e66a.txt"
 MAX_ORDER = 12  # derivative orders decided exactly for activations without a certificate
@@ -163,7 +155,7 @@ def _rank_of(net: MLP, x: np.ndarray) -> tolerance.RankDecision:
     Activations with an exact rational evaluation (ReLU, leaky ReLU, linear, z^p with
     p^H <= :data:`EXACT_MAX_DEGREE`) get the rank of T_H computed exactly from the float64
     data and weights (rationals, fraction-free elimination: precision ``exact``, margin inf).  Otherwise float64 with multiple-precision
-    escalation of every non-'nonzero' case (:func:`landscape.tolerance.rank`).
+    escalation of every non-'nonzero' case (:func:`landscape._lib.tolerance.rank`).
     """
     th = net.hidden(x)[-1].numpy()
     if not np.all(np.isfinite(th)):
@@ -903,7 +895,7 @@ def _prop1_result(res, shape: list[Outcome], ctx: Context, notes: list[str] | No
                                  "kind": o.stats["certificate"]["kind"],
                                  "eigenvalue_counts": o.stats["certificate"]["eigenvalue_counts"],
                                  "grad_norm": o.stats["certificate"]["grad_norm"]} for o in done]},
-                 tried=(f"{res.examples} constructions; each certified by landscape.certify.certify_minimum (gradient, "
+                 tried=(f"{res.examples} constructions; each certified by landscape._lib.certify.certify_minimum (gradient, "
                         f"Hessian spectrum, {8 * ctx.draws} random directions on spheres of radii "
                         f"{list(PROP1_SPHERES)} x R, a 2-start x 30-step projected descent in the ball of radius R/2, "
                         "flat probes, an escape run from R/20), with R the radius in which the construction's argument "

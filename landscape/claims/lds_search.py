@@ -2,7 +2,7 @@
 
 The exact and rank-based Li-Ding-Sun claims live in :mod:`landscape.claims.lds`; this
 module holds the ones that *search a loss landscape* for local minima and certify them
-(:mod:`landscape.certify`):
+(:mod:`landscape._lib.certify`):
 
 * ``lds.thm1.no_strict_bad_min`` -- Theorem 1 / Corollary 1 (section 3.2): with A1 data, a
   convex loss, a continuous activation and ``d_H >= N`` (Assumption 1, A1-A4) the empirical
@@ -18,17 +18,17 @@ module holds the ones that *search a loss landscape* for local minima and certif
 
 Every counted outcome comes from decided candidates (:func:`category`): a candidate is ruled
 out (non-strict, saddle, certified not stationary, not a minimum, not bad), excluded when it is
-not a finite candidate (a unit saturated at every sample, :func:`landscape.certify.saturation`:
+not a finite candidate (a unit saturated at every sample, :func:`landscape._lib.certify.saturation`:
 counted, :data:`EXCLUDED`), or undecided for numerical reasons (:data:`UNDECIDED`), which makes
 its problem ``band``.  ReLU / leaky ReLU problems are reported but not counted
 (:data:`HOMOGENEOUS_NOTE`).
 
 Every optimisation runs on flat float64 weights; every decision goes through
-:mod:`landscape.tolerance`.  A numerical failure on a candidate (overflow, a non-finite
+:mod:`landscape._lib.tolerance`.  A numerical failure on a candidate (overflow, a non-finite
 loss, an eigensolver that does not converge) makes that candidate *undecided*, never an
 error of the claim: it is counted and reported (and the problem is undecided).  The causes met
 so far are handled where they arise: an L-BFGS refinement that overflows keeps its last finite
-iterate (:func:`landscape.certify.refine_stationary`), an overflowing probe is "not lower, not
+iterate (:func:`landscape._lib.certify.refine_stationary`), an overflowing probe is "not lower, not
 equal", and a gradient that is small only relative to a huge curvature scale (after refinement,
 or in an inconclusive certificate: a narrow valley falling too slowly for float64) is decided by
 multiple-precision descent along the gradient off the stiff Hessian directions (:func:`mp_not_stationary`).
@@ -45,21 +45,21 @@ import torch
 from hypothesis import reject
 from hypothesis import strategies as st
 
-from .. import activations, certify, losses, symbolic, tolerance
-from .. import fixtures as _fx
-from .. import payload as _p
-from .. import train as _train
-from ..context import Context, Outcome, Result, merge
-from ..errors import LandscapeError
-from ..networks.mlp import MLP, MLPSpec
-from ..registry import claim
-from ..strategies import a1_datasets, mlp_specs, seeds
-from .lds import PAPER
+from landscape._lib import activations, certify, losses, symbolic, tolerance
+from landscape._lib import fixtures as _fx
+from landscape._core import payload as _p
+from landscape._lib import train as _train
+from landscape._core.context import Context, Outcome, Result, merge
+from landscape._lib.errors import LandscapeError
+from landscape._lib.networks.mlp import MLP, MLPSpec
+from landscape._core.registry import claim
+from landscape._lib.strategies import a1_datasets, mlp_specs, seeds
+from landscape.claims.lds import PAPER
 
 #: Continuous activations of the Theorem 1 search (the Prop. 1 ones included).
 SEARCH_ACTS = ("relu", "leaky_relu", "sigmoid", "tanh", "softplus", "sincos", "negsq_exp", "cubic_exp", "negsin2")
 #: Saturation (a unit flat in float64 at every sample: the end of a drift towards infinity) is decided by the
-#: suite's one rule, :func:`landscape.certify.saturation` (thresholds per activation from the tolerance policy);
+#: suite's one rule, :func:`landscape._lib.certify.saturation` (thresholds per activation from the tolerance policy);
 #: such a candidate is not a finite stationary point and is excluded, never certified.
 #: Numerical failures that make a candidate undecided: overflow, non-finite weights (LandscapeError is a
 #: ValueError), eigensolvers (LinAlgError, ARPACK's RuntimeError), and torch's strong-Wolfe line search, which
@@ -194,8 +194,8 @@ def certify_candidate(spec: MLPSpec, w: torch.Tensor, x: np.ndarray, y: np.ndarr
     not clearly bad (then nothing is certified), ``"not a minimum (last layer)"`` when the
     loss is clearly above ``sum y^2``, its value with W_{H+1} = 0 (E is convex in W_{H+1}, so
     that is a proof), ``"saturated (not certified)"`` when a unit is saturated at every sample
-    (:func:`landscape.certify.saturation`), ``"undecided (numerical error)"`` when the certificate could not be
-    computed, otherwise the :func:`landscape.certify.certify_minimum` kind (``strict``,
+    (:func:`landscape._lib.certify.saturation`), ``"undecided (numerical error)"`` when the certificate could not be
+    computed, otherwise the :func:`landscape._lib.certify.certify_minimum` kind (``strict``,
     ``non-strict``, ``saddle``, ``not-stationary``, ``inconclusive``) with the certificate's
     compact summary (``certificate``: gradient norm, Hessian spectrum and eigenvalue counts,
     the loss along every escape path).  An ``inconclusive`` certificate (analytic activation) is
@@ -475,7 +475,7 @@ def _stats(c: dict) -> dict:
 #: saddle, not stationary), the last-layer bound, or a refinement that ends at a finite, unsaturated point whose
 #: gradient the policy calls clearly non-zero (certified not stationary).
 RULED_OUT = ("non-strict", "saddle", "not-stationary", "not a minimum (last layer)", "not stationary after refinement")
-#: Candidate kinds that are not finite candidates: a unit saturated at every sample (landscape.certify.saturation,
+#: Candidate kinds that are not finite candidates: a unit saturated at every sample (landscape._lib.certify.saturation,
 #: a drift towards infinity).  Excluded and counted, never 'holds'.
 EXCLUDED = ("saturated (not certified)",)
 #: Candidate kinds left undecided for numerical reasons: an inconclusive certificate, a computation that failed
@@ -596,13 +596,13 @@ def search_problem(x: np.ndarray, spec: MLPSpec, seed: int, budget: Budget) -> P
     inf E) is the lowest of: every screening run, the last-layer least-squares fit at every
     screening run and at 4 random hidden layers.  Endpoints clearly above ``best`` are *bad*;
     their distinct loss values (4 significant digits of log10) are refined
-    (:func:`landscape.certify.refine_stationary`) and certified, lowest first, at most
+    (:func:`landscape._lib.certify.refine_stationary`) and certified, lowest first, at most
     ``budget.refine`` of them (the others are counted as ``uncertified_bad_values``).
 
     Each candidate falls in one :func:`category`: *ruled out* (non-strict, saddle, certified not
     stationary -- by the certificate, or a refinement ending at a finite unsaturated point with a
     clearly non-zero gradient --, not a minimum by the last-layer bound, or refined to a value that
-    is not bad), *excluded* (not a finite candidate: saturated, :func:`landscape.certify.saturation`),
+    is not bad), *excluded* (not a finite candidate: saturated, :func:`landscape._lib.certify.saturation`),
     *band* (undecided for numerical reasons: an inconclusive certificate after the
     multiple-precision descent check :func:`mp_not_stationary`, a failed computation, a gradient or
     'bad' decision in the band) or *hit* (a certified strict bad local minimum).  The problem:
@@ -804,7 +804,7 @@ def replay_candidate(p: dict) -> Outcome:
 class SearchReport:
     """The outcomes of a landscape search and everything the evidence reports about it."""
 
-    res: object  # landscape.context.SearchResult
+    res: object  # landscape._core.context.SearchResult
     excluded: list[dict]
     problems: list[dict]
 
@@ -920,7 +920,7 @@ def _landscape_figures(reports: list[SearchReport], extra_candidates: list[dict]
 # lds.thm1.no_strict_bad_min
 # ---------------------------------------------------------------------------------------
 
-#: Theorem 1's hypotheses on a fixture (requirements on :attr:`landscape.fixtures.Fixture.properties`).
+#: Theorem 1's hypotheses on a fixture (requirements on :attr:`landscape._lib.fixtures.Fixture.properties`).
 THM1_REQUIRES = {"kind": ("bad_local_min",), "loss": "squared", "overparameterized": True, "d_out": 1, "a1": True,
                  "continuous": True, "saturated": False}
 
@@ -1034,7 +1034,7 @@ def check_thm1(ctx: Context) -> Result:
                  notes=[HOMOGENEOUS_NOTE,
                         ("Per candidate: ruled out (non-strict, saddle, certified not stationary, not a minimum by "
                          "the last layer, or not bad after refinement) -> supports; saturated (not a finite "
-                         "candidate, landscape.certify.saturation) -> excluded and counted; undecided for numerical "
+                         "candidate, landscape._lib.certify.saturation) -> excluded and counted; undecided for numerical "
                          "reasons -> band. Per problem: refuted by any certified strict bad minimum, else band if any "
                          "candidate is undecided, else support when at least one was ruled out or no start ended at a "
                          f"bad value ('no bad endpoint': {evid.get('no bad endpoint', 0)} problems; ruled out: "
@@ -1235,13 +1235,7 @@ def check_thm1_under(ctx: Context) -> Result:
                 "squared loss"),
 )
 def check_yu_chen(ctx: Context) -> Result:
-    from .lds import (
-        ZERO_EXTREMA,
-        _family_outcomes,
-        _prop1_result,
-        _zero_data,
-        prop1_certificate,
-    )
+    from landscape.claims.lds import ZERO_EXTREMA, _family_outcomes, _prop1_result, _zero_data, prop1_certificate
 
     names = list(ZERO_EXTREMA)
 
@@ -1266,7 +1260,7 @@ def check_yu_chen(ctx: Context) -> Result:
 
 @check_yu_chen.replayer
 def _replay_yu_prop1(p: dict) -> Outcome:
-    from .lds import _replay_prop1
+    from landscape.claims.lds import _replay_prop1
 
     return _replay_prop1(p)
 
@@ -1367,7 +1361,7 @@ def split_point(i: int) -> SplitPoint:
 @_fx.builder("lds.yu_chen")
 def yu_chen_fixtures() -> list[_fx.Fixture]:
     """The split sigmoid points (non-strict bad local minima, d_1 = N = 2) whose sufficient conditions hold
-    (no saturated unit: :func:`landscape.certify.saturation`)."""
+    (no saturated unit: :func:`landscape._lib.certify.saturation`)."""
     out = []
     for i in range(len(YU_CHEN_DATA)):
         p = split_point(i)

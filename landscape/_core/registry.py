@@ -21,10 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Literal
 
-from .errors import LandscapeError
+from landscape._lib import fixtures as _fixtures
+from landscape._lib.errors import LandscapeError
 
 if TYPE_CHECKING:
-    from .context import Context, Outcome, Result
+    from landscape._core.context import Context, Outcome, Result
 
 Verdict = Literal["supported", "refuted", "inconclusive", "error"]
 VERDICTS: tuple[str, ...] = ("supported", "refuted", "inconclusive", "error")
@@ -198,7 +199,7 @@ def _defined_twice(old: Claim, new: Claim) -> bool:
 
 def _bound_check(c: Claim, fn: Callable[["Context"], "Result"]) -> Callable[["Context"], "Result"]:
     """``fn`` telling its Context which claim it checks (``ctx.claim``: a search of a claim without
-    a replay function stores its failing example for the generic replay, :mod:`landscape.context`)."""
+    a replay function stores its failing example for the generic replay, :mod:`landscape._core.context`)."""
 
     @functools.wraps(fn)
     def check(ctx: "Context") -> "Result":
@@ -238,6 +239,9 @@ def load_builtin() -> None:
         for ep in entry_points(group="landscape.claims"):
             ep.load()
         _BUILTINS_LOADED = True
+
+
+_fixtures.on_first_use(load_builtin)  # listing the fixtures imports every claim module first
 
 
 def load_file(path: str | Path) -> None:

@@ -26,8 +26,9 @@ from hypothesis import Phase, given, seed, settings
 from hypothesis import example as hyp_example
 from hypothesis import strategies as st
 
-from .errors import LandscapeError
-from .profiles import Profile
+from landscape._lib.errors import LandscapeError
+from landscape._lib.jsonable import jsonable
+from landscape._core.profiles import Profile
 
 Status = Literal["holds", "fails", "band"]
 
@@ -145,6 +146,11 @@ class SearchResult:
                 "verdict": self.verdict, "margin": self.margin, "seconds": round(self.seconds, 3)}
 
 
+def outcome_dict(o: Outcome) -> dict[str, Any]:
+    """An outcome as strict JSON (status, margin, stats, note), as evidence and counterexample files store it."""
+    return jsonable({"status": o.status, "margin": o.margin, "stats": o.stats, "note": o.note})
+
+
 def merge(searches: list[SearchResult], *, statistics: dict[str, Any] | None = None, tried: str = "",
           figures: list[dict[str, Any]] | None = None, notes: list[str] | None = None,
           extra: list[Outcome] | None = None) -> Result:
@@ -154,8 +160,6 @@ def merge(searches: list[SearchResult], *, statistics: dict[str, Any] | None = N
     refuting search.  Margin: that counterexample's margin if refuted, else the worst
     margin over all outcomes.
     """
-    from .evidence import outcome_dict
-
     extra = list(extra or [])
     verdicts = [s.verdict for s in searches] + ([verdict_of(extra)] if extra else [])
     verdict = combine(verdicts)
@@ -348,7 +352,7 @@ class Context:
     def _store_example(self, shrunk: Outcome, example: Any, label: str) -> Outcome:
         """``shrunk`` with its example stored in the payload (``_search``: label, index, tagged JSON),
         when the claim has no replay function and the example can be encoded; else ``shrunk`` as is."""
-        from .payload import encode_example
+        from landscape._core.payload import encode_example
 
         if self.claim is None or getattr(self.claim, "replay", None) is not None or not isinstance(shrunk.payload, dict):
             return shrunk
@@ -387,8 +391,8 @@ def replay_stored_example(claim: Any, payload: dict[str, Any], *, profile: str, 
     return empty results.  A check that cannot be re-entered this way (it raises or returns
     before reaching the search) needs a hand-written replay function (``@check.replayer``).
     """
-    from . import profiles
-    from .payload import decode_example, require_dict, require_int, require_str
+    from landscape._core import profiles
+    from landscape._core.payload import decode_example, require_dict, require_int, require_str
 
     fn_name = getattr(claim.check, "__name__", "check")
     needs = f"give the claim a hand-written replay function (@{fn_name}.replayer)"

@@ -24,7 +24,7 @@ import itertools
 
 import numpy as np
 
-from .errors import LandscapeError
+from landscape._lib.errors import LandscapeError
 
 
 def box(n: tuple[int, ...] | list[int]) -> np.ndarray:

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .errors import LandscapeError
+from landscape._lib.errors import LandscapeError
 
 
 @dataclass(frozen=True)

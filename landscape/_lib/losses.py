@@ -17,7 +17,7 @@ from typing import Callable, Literal
 
 import torch
 
-from .errors import LandscapeError
+from landscape._lib.errors import LandscapeError
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 
 from hypothesis import HealthCheck, settings
 
-from .errors import LandscapeError
+from landscape._lib.errors import LandscapeError
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,8 @@ from fractions import Fraction
 import numpy as np
 import torch
 
-from .. import activations
-from ..errors import LandscapeError
+from landscape._lib import activations
+from landscape._lib.errors import LandscapeError
 
 
 @dataclass(frozen=True)
@@ -201,7 +201,7 @@ class MLP:
         """
         import mpmath
 
-        from ..tolerance import HP_LOST_DIGITS
+        from landscape._lib.tolerance import HP_LOST_DIGITS
 
         f = activations.get(self.spec.activation).mpmath()
         merges: list[dict] = []

@@ -6,9 +6,9 @@ Source: ``000_aea297099283b0eb.txt`` section 2.2.  The coefficients of eq. (4),
 
 are approximated by a K-dimensional FFT of samples of ``f`` on the grid
 ``x_g = g / G`` (``g`` a multi-index, ``G`` intervals per axis).  The box, its ordering
-and the real view are those of :mod:`landscape.canonical` (``box(n)``,
+and the real view are those of :mod:`landscape._lib.canonical` (``box(n)``,
 ``complex_to_real``); nothing about the ordering is duplicated here.  Eq. (6) prints
-``exp(i k . x)``; as in :mod:`landscape.canonical` we use ``exp(2 pi i k . x)``.
+``exp(i k . x)``; as in :mod:`landscape._lib.canonical` we use ``exp(2 pi i k . x)``.
 
 Quadrature rules (``rule``)
 ---------------------------
@@ -79,8 +79,8 @@ from typing import Callable, Literal, Sequence
 import numpy as np
 import torch
 
-from . import canonical
-from .errors import LandscapeError
+from landscape._lib import canonical
+from landscape._lib.errors import LandscapeError
 
 Rule = Literal["trapezoid", "periodic"]
 RULES: tuple[str, ...] = ("trapezoid", "periodic")
@@ -372,7 +372,7 @@ def to_real(theta: np.ndarray, n: Sequence[int], *, check: bool = True) -> np.nd
     """Batched ``canonical.complex_to_real``: ``(..., N)`` conjugate-symmetric complex -> ``(..., N)`` real.
 
     With ``check`` the input must be conjugate-symmetric to relative ``1e-12`` (as in
-    :mod:`landscape.canonical`); FFT coefficients of real samples are so by construction.
+    :mod:`landscape._lib.canonical`); FFT coefficients of real samples are so by construction.
     """
     n = _check_n(n)
     theta = np.asarray(theta, dtype=np.complex128)

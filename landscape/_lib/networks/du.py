@@ -6,7 +6,7 @@ Minima of Deep Neural Networks"), section 3.3.
 Data are **rows**: ``X in R^{n x d}``, row ``i`` is the input ``x_i`` (the paper's
 column vector); every layer output is stored the same way, ``x^(h)`` as an ``n x m``
 matrix whose row ``i`` is ``x_i^(h)``.  (This is the transpose of the
-features-x-samples convention of :mod:`landscape.networks.mlp`; shapes are validated,
+features-x-samples convention of :mod:`landscape._lib.networks.mlp`; shapes are validated,
 so a transposed matrix is rejected unless ``n == d``.)
 
 Fully connected network, eq. (2)::
@@ -35,7 +35,7 @@ Gradients are computed by explicit back-propagation: with the pre-activations
 so the per-layer Gram matrix of section 4,
 ``G^(h)_ij = <d u_i / d W^(h), d u_j / d W^(h)>``, is
 ``(Delta^(h) Delta^(h)^T) o (X^(h-1) X^(h-1)^T)`` (``o`` = entrywise product).  This
-module provides the forward and backward passes; :mod:`landscape.kernels` builds the
+module provides the forward and backward passes; :mod:`landscape._lib.kernels` builds the
 Gram matrices, their ``torch.func`` cross-check and the gradient-descent trainer.
 """
 
@@ -48,8 +48,8 @@ from typing import Literal
 import numpy as np
 import torch
 
-from .. import activations
-from ..errors import LandscapeError
+from landscape._lib import activations
+from landscape._lib.errors import LandscapeError
 
 Kind = Literal["fc", "resnet"]
 KINDS: tuple[str, ...] = ("fc", "resnet")
@@ -260,12 +260,12 @@ class DuArchitecture:
 
     @property
     def c_sigma(self) -> float:
-        """``c_sigma = 1 / E[sigma(z)^2]`` (below eq. (2)), from :func:`landscape.kernels.c_sigma`
+        """``c_sigma = 1 / E[sigma(z)^2]`` (below eq. (2)), from :func:`landscape._lib.kernels.c_sigma`
         (or ``c_sigma_override`` when set)."""
         if self.c_sigma_override is not None:
             return self.c_sigma_override
         if "c_sigma" not in self._cache:
-            from ..kernels import c_sigma  # lazy: kernels imports this module
+            from landscape._lib.kernels import c_sigma  # lazy: kernels imports this module
 
             self._cache["c_sigma"] = c_sigma(self.activation)
         return self._cache["c_sigma"]

@@ -15,8 +15,8 @@ import os
 from pathlib import Path
 from urllib.parse import quote
 
-from .. import commands as _commands
-from ..commands import display_path
+from landscape._core import commands as _commands
+from landscape._core.commands import display_path
 
 
 def counterexample_file(cx: str | None, cwd: str | Path | None = None) -> Path | None:

@@ -9,7 +9,7 @@ otherwise (their Definition 1 with the set ``{w}``).  Setwise notions (Definitio
 a compact plateau, Definition 2 "weakly global") are *not* decided here: a non-strict
 certificate says the plateau exists, not whether it is the bottom of a basin.
 
-Building blocks (each returns numbers *and* :class:`~landscape.tolerance.Decision` s, so a
+Building blocks (each returns numbers *and* :class:`~landscape._lib.tolerance.Decision` s, so a
 report can show margins):
 
 * :func:`gradient_norm`, :func:`stationarity` -- stationarity;
@@ -31,7 +31,7 @@ report can show margins):
 
 Numerical policy
 ================
-Every decision goes through :mod:`landscape.tolerance` (``classify`` / ``equal`` /
+Every decision goes through :mod:`landscape._lib.tolerance` (``classify`` / ``equal`` /
 ``at_most``); the relative quantities are:
 
 * gradient: ``|g| / G`` with ``G = max(|L(w)| / R, Lambda * R, |g|)``, ``R = max(1, |w|)``,
@@ -104,7 +104,7 @@ in float64 and the flat probe certifies ``non-strict`` (e.g. L-BFGS runs that dr
 infinity in a small tanh MLP); the exact plateau of Li-Ding-Sun Proposition 1 looks the
 same.  Callers that care must bound the pre-activations (or weights) at ``w``: the suite's
 one rule for that is :func:`saturation` below (used by :mod:`landscape.claims.lds_search`,
-:mod:`landscape.claims.jiang` and the ``stationary`` property of :mod:`landscape.fixtures`).
+:mod:`landscape.claims.jiang` and the ``stationary`` property of :mod:`landscape._lib.fixtures`).
 
 Saturation: the one rule
 ========================
@@ -139,8 +139,8 @@ from typing import Callable, Literal, Sequence
 import numpy as np
 import torch
 
-from . import tolerance
-from .tolerance import Decision
+from landscape._lib import tolerance
+from landscape._lib.tolerance import Decision
 
 LossFn = Callable[[torch.Tensor], torch.Tensor]
 Kind = Literal["strict", "non-strict", "saddle", "not-stationary", "inconclusive"]
@@ -247,7 +247,7 @@ def saturation_threshold(activation: str, side: int) -> float:
     logarithmic grid of ``|z|`` in ``[1, 10^4]``: the smallest grid value from which every
     farther one is below the threshold.  ``inf`` if the tail never gets that flat.
     """
-    from . import activations
+    from landscape._lib import activations
 
     fn = activations.get(activation).torch
     near = torch.linspace(-1.0, 1.0, 2001, dtype=torch.float64, requires_grad=True)
@@ -297,10 +297,10 @@ class Saturation:
 
 
 def saturation(spec, w, x: np.ndarray) -> Saturation:
-    """:class:`Saturation` of the MLP ``spec`` (:class:`~landscape.networks.mlp.MLPSpec`) at flat weights ``w``
+    """:class:`Saturation` of the MLP ``spec`` (:class:`~landscape._lib.networks.mlp.MLPSpec`) at flat weights ``w``
     on samples ``x`` of shape ``(d0, N)`` (columns are samples) -- the suite's one saturation rule."""
-    from . import activations
-    from .networks.mlp import MLP
+    from landscape._lib import activations
+    from landscape._lib.networks.mlp import MLP
 
     net = MLP(spec, [np.zeros(s) for s in spec.shapes()])
     ws = net.unflatten(torch.as_tensor(w, dtype=torch.float64))
@@ -356,7 +356,7 @@ def _value_and_grad(loss: LossFn, v: torch.Tensor) -> tuple[float, torch.Tensor]
 
 
 def _jsonable(x):
-    from .evidence import jsonable
+    from landscape._lib.jsonable import jsonable
 
     return jsonable(x)
 
@@ -1209,7 +1209,7 @@ class MinimumCertificate:
         })
 
     def as_dict(self, *, include_paths: bool = True) -> dict:
-        """Strict-JSON-serialisable dict (non-finite floats as strings, as in :mod:`landscape.evidence`)."""
+        """Strict-JSON-serialisable dict (non-finite floats as strings, as in :mod:`landscape._core.evidence`)."""
         esc = []
         for r in self.escapes:
             d = r.as_dict(include_point=self.point is not None)

@@ -1,8 +1,8 @@
 """The Markdown report: the summary counts, a table and one section per claim.
 
 Counterexample links are relative to the report's directory and replay commands to the
-working directory (:mod:`landscape.report.paths`); papers are named by authors, year and
-title (:mod:`landscape.papers`).
+working directory (:mod:`landscape._core.report.paths`); papers are named by authors, year and
+title (:mod:`landscape._core.papers`).
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import json
 import math
 from pathlib import Path
 
-from ..papers import paper_says, paper_verdict, split_source
-from ..stability import describe
-from .paths import counterexample_file, counterexample_href, display_path, replay_command
+from landscape._core.papers import paper_says, paper_verdict, split_source
+from landscape._core.stability import describe
+from landscape._core.report.paths import counterexample_file, counterexample_href, display_path, replay_command
 
 NBSP = "\u00a0"
 
@@ -73,7 +73,7 @@ def _source(source: str) -> str:
 
 
 def _md_link(text: str, href: str) -> str:
-    """``[text](href)``; ``href`` is percent-encoded (:func:`~landscape.report.paths.counterexample_href`)."""
+    """``[text](href)``; ``href`` is percent-encoded (:func:`~landscape._core.report.paths.counterexample_href`)."""
     return f"[{text.replace('[', '(').replace(']', ')')}]({href})"
 
 

@@ -6,14 +6,14 @@ A network is given *functionally*: ``f(params, x) -> (P,)`` with ``params`` a fl
 float64 tensor of ``M`` weights and ``x`` a ``(P, K)`` tensor of points of
 ``U^K = [0, 1]^K``.  Row ``m`` of the ``M x N`` disparity matrix is the vector of
 truncated Fourier coefficients (eq. 4, ``k in box(n)``, ordered as
-:func:`landscape.canonical.box`) of the function ``x -> d f_w(x) / d w_m``:
+:func:`landscape._lib.canonical.box`) of the function ``x -> d f_w(x) / d w_m``:
 
     H_{m,k}(w) = int_{U^K} (d f_w / d w_m)(x) exp(-2 pi i k . x) dx = d theta_k(w) / d w_m.
 
-It is computed by one Jacobian of ``f`` on the grid of :func:`landscape.fourier.grid`
+It is computed by one Jacobian of ``f`` on the grid of :func:`landscape._lib.fourier.grid`
 (``torch.func``: ``vmap`` over points of ``grad`` in the weights -- per-point reverse
 mode, i.e. ``jacrev`` of a scalar; no Python loop over points or weights) followed by one
-batched FFT (:mod:`landscape.fourier`, which documents the discretisation error).
+batched FFT (:mod:`landscape._lib.fourier`, which documents the discretisation error).
 
 Eq. (9) and its conjugation
 ---------------------------
@@ -73,8 +73,8 @@ import numpy as np
 import torch
 from torch.func import grad, jacfwd, jacrev, vmap
 
-from . import canonical, fourier, tolerance
-from .errors import LandscapeError
+from landscape._lib import canonical, fourier, tolerance
+from landscape._lib.errors import LandscapeError
 
 NetworkFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -137,7 +137,7 @@ def _method(method: str) -> str:
 
 
 def _loss_fn(loss: Any) -> LossFn:
-    fn = getattr(loss, "fn", loss)  # accept a landscape.losses.Loss or a bare callable
+    fn = getattr(loss, "fn", loss)  # accept a landscape._lib.losses.Loss or a bare callable
     if not callable(fn):
         raise LandscapeError(f"loss {loss!r} is not callable; expected l(y, yhat) -> tensor (per point or summed)")
     return fn
@@ -228,7 +228,7 @@ class Disparity:
 
     ``H``: ``(M, N)`` complex, row m = coefficients of ``df/dw_m`` on ``box(n)``;
     ``outside`` / ``total``: ``(M,)`` energies of each ``df/dw_m`` outside the box / in all
-    (``total``: trapezoid rule of the squares, see :mod:`landscape.fourier`; exact integrals
+    (``total``: trapezoid rule of the squares, see :mod:`landscape._lib.fourier`; exact integrals
     for ``rule = "exact"``); ``theta``: ``(N,)`` coefficients of ``f_w`` itself (``theta_eps =
     F_eps(f_w)``, section 2.3) with ``theta_outside`` / ``theta_total``; ``seconds``:
     wall-clock time of the stages (``jacobian``, ``fft``).
@@ -337,7 +337,7 @@ def disparity(f: NetworkFn, params: torch.Tensor | np.ndarray, n: Sequence[int],
     """H(w) of eq. (8)-(9) for the network ``f`` at ``params`` on the ``box(n)``, FFT grid ``G``.
 
     The grid has ``(G + 1)^K`` (trapezoid) or ``G^K`` (periodic) points, ``K = len(n)``;
-    ``G >= 2 max(n) + 1``.  See :mod:`landscape.fourier` for the discretisation error and
+    ``G >= 2 max(n) + 1``.  See :mod:`landscape._lib.fourier` for the discretisation error and
     :func:`disparity_refinement` to measure it.
     """
     n = fourier._check_n(n)
@@ -383,7 +383,7 @@ class DiscretisationError:
     ``||H_G - H_exact||_2``: if the error behaves like ``C G^-p`` then ``err(G) = d / (1 -
     2^-p) <= 2 d`` for every order ``p >= 1`` (observed: ``p = 1`` for ReLU networks, whose
     ``df/dw`` jump inside the cube, ``p = 2`` for smooth networks, see
-    :mod:`landscape.fourier`), so the factor 2 is the conservative choice.  ``scale`` =
+    :mod:`landscape._lib.fourier`), so the factor 2 is the conservative choice.  ``scale`` =
     ``||H_2G||_2``.  Exact paths (:func:`relu_two_layer_exact`) report ``G = 0`` and 0.
     """
 
@@ -448,7 +448,7 @@ def disparity_with_error(f: NetworkFn, params: torch.Tensor | np.ndarray, n: Seq
 class RankWithError:
     """A rank decision on a matrix known only up to an error ``error`` in spectral norm (Weyl).
 
-    ``rank`` is the float64 decision (:func:`landscape.tolerance.rank`) on the computed matrix;
+    ``rank`` is the float64 decision (:func:`landscape._lib.tolerance.rank`) on the computed matrix;
     by Weyl's inequality every singular value of the exact matrix lies within ``error`` of
     the computed one, so the exact normalised ``s_target / s_1`` lies in ``[lo, hi]`` with
     ``lo = (s_t - e) / (s_1 + e)`` and ``hi = (s_t + e) / (s_1 - e)``.  ``lower`` /
@@ -667,7 +667,7 @@ def _relu_two_layer_params(params: torch.Tensor | np.ndarray, n: Sequence[int]) 
 def relu_two_layer_exact(params: torch.Tensor | np.ndarray, n: Sequence[int]) -> Disparity:
     """Exact H(w) (closed-form eq. 4 integrals, no grid) for ``f(x) = sum_j a_j relu(w_j x + b_j)`` on [0, 1].
 
-    K = 1 only.  Flat layout (that of :class:`~landscape.networks.mlp.MLP` with bias, one
+    K = 1 only.  Flat layout (that of :class:`~landscape._lib.networks.mlp.MLP` with bias, one
     hidden layer, no output bias): ``(w_1, b_1, ..., w_m, b_m, a_1, ..., a_m)``, M = 3 m.
     With ``A_j = {x in [0,1] : w_j x + b_j > 0}`` (an interval) the rows are the
     coefficients of ``a_j x 1_{A_j}``, ``a_j 1_{A_j}`` and ``(w_j x + b_j) 1_{A_j}``; the
@@ -874,7 +874,7 @@ def eq9(f: NetworkFn, params: torch.Tensor | np.ndarray, x: torch.Tensor | np.nd
     """Evaluate both sides of eq. (9), ``grad_w Q = H(w) grad_theta Q``, on data ``D_T = (x, y)``.
 
     ``x``: ``(T, K)`` points of ``[0, 1]^K``; ``y``: ``(T,)``; ``loss``: ``l(y, yhat)``
-    (per point, summed; a ``landscape.losses.Loss`` is accepted).  ``precomputed`` reuses a
+    (per point, summed; a ``landscape._lib.losses.Loss`` is accepted).  ``precomputed`` reuses a
     :class:`Disparity` for the same ``f``, ``params``, ``n``, ``G``, ``rule``.
     """
     n = fourier._check_n(n)

@@ -4,8 +4,8 @@ The page opens with the summary counts (per verdict; as expected / not, red when
 is not), then one row per claim (an *as expected* column marks every verdict that differs
 from its expectation), the findings, and one section per claim with its figures at the
 full content width.  Counterexample links are relative to the report's directory
-(:mod:`landscape.report.paths`), papers are named by authors, year and title
-(:mod:`landscape.papers`).
+(:mod:`landscape._core.report.paths`), papers are named by authors, year and title
+(:mod:`landscape._core.papers`).
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ import html
 import json
 from pathlib import Path
 
-from ..papers import cite_source, paper_says, paper_verdict, split_source
-from ..stability import describe
-from .markdown import format_margin, summary_counts
-from .paths import counterexample_file, counterexample_href, display_path, replay_command
+from landscape._core.papers import cite_source, paper_says, paper_verdict, split_source
+from landscape._core.stability import describe
+from landscape._core.report.markdown import format_margin, summary_counts
+from landscape._core.report.paths import counterexample_file, counterexample_href, display_path, replay_command
 
 _CSS = """
 body{font-family:system-ui,sans-serif;max-width:1280px;margin:2em auto;padding:0 1em;color:#222}

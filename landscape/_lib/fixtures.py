@@ -1,7 +1,7 @@
 """Cross-examination: a library of stationary points, bad minima and counterexamples.
 
 Every point the suite builds or finds that another claim could be tested on becomes a
-:class:`Fixture`: a Li-Ding-Sun style network (:class:`~landscape.networks.mlp.MLPSpec`,
+:class:`Fixture`: a Li-Ding-Sun style network (:class:`~landscape._lib.networks.mlp.MLPSpec`,
 which also covers Jiang's two-layer networks), its flat weights, the data, the loss, and
 what is known about the point (``kind``: ``bad_local_min``, ``stationary``,
 ``rank_deficient``, ...; ``facts``: numbers and the certificate).
@@ -35,7 +35,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 import torch
 
-from .networks.mlp import MLP, MLPSpec
+from landscape._lib.networks.mlp import MLP, MLPSpec
 
 #: The properties every fixture exposes (see :attr:`Fixture.properties`), with their meaning.
 PROPERTIES: dict[str, str] = {
@@ -43,8 +43,8 @@ PROPERTIES: dict[str, str] = {
     "kind": "bad_local_min | stationary | global_min | rank_deficient | counterexample | ...",
     "certificate": "strict | non-strict | saddle | None: what a local-minimum certificate established",
     "stationary": ("gradient zero (True / False / None unknown); None for a saturated point with a positive loss "
-                   "(landscape.certify.saturation: float64 cannot certify it, whatever the facts say)"),
-    "saturated": "some hidden unit saturated at every sample (landscape.certify.saturation, the suite's one rule)",
+                   "(landscape._lib.certify.saturation: float64 cannot certify it, whatever the facts say)"),
+    "saturated": "some hidden unit saturated at every sample (landscape._lib.certify.saturation, the suite's one rule)",
     "bad": "loss clearly above a known lower attained loss or the global infimum (True / False / None)",
     "d0": "input dimension", "widths": "hidden widths (d_1..d_H)", "depth": "H", "d_H": "last hidden width",
     "d_out": "output dimension", "N": "number of samples", "n_params": "number of weights",
@@ -88,7 +88,7 @@ class Fixture:
 
     def loss_fn(self) -> Callable[[torch.Tensor], torch.Tensor]:
         """The empirical loss E(W) = l(Y, W_{H+1} T_H) as a function of the flat weights."""
-        from . import losses
+        from landscape._lib import losses
 
         net, x, y = self.net, torch.as_tensor(self.x), torch.as_tensor(self.y)
         lf = losses.get(self.loss)
@@ -109,8 +109,8 @@ class Fixture:
 
 
 def _properties(f: Fixture) -> dict[str, Any]:
-    from . import activations, losses, symbolic, tolerance
-    from .strategies import satisfies_a1
+    from landscape._lib import activations, losses, symbolic, tolerance
+    from landscape._lib.strategies import satisfies_a1
 
     act = activations.get(f.spec.activation)
     n = f.n_samples
@@ -132,7 +132,7 @@ def _properties(f: Fixture) -> dict[str, Any]:
         d = tolerance.classify(max(l0 - min(lower), 0.0) / max(abs(l0), tolerance.ABS_FLOOR))
         bad = {"nonzero": True, "zero": False, "band": None}[d.outcome]
     cols = [tuple(c) for c in np.asarray(f.x).T.tolist()]
-    from .certify import saturation
+    from landscape._lib.certify import saturation
 
     sat = saturation(f.spec, f.flat(), f.x).saturated
     stationary = facts.get("stationary")
@@ -268,11 +268,22 @@ def builder(name: str) -> Callable[[Callable[[], list[Fixture]]], Callable[[], l
     return deco
 
 
-def all_fixtures() -> list[Fixture]:
-    """Every fixture of every registered builder (built claim modules are imported first)."""
-    from . import registry
+_LOADERS: list[Callable[[], Any]] = []
 
-    registry.load_builtin()
+
+def on_first_use(load: Callable[[], Any]) -> None:
+    """Register a function run before the fixtures are listed (the registry's import of the
+    built-in claim modules, whose builders then register).  The library never imports the
+    core or the claims; the core hooks itself in here."""
+    if load not in _LOADERS:
+        _LOADERS.append(load)
+
+
+def all_fixtures() -> list[Fixture]:
+    """Every fixture of every registered builder (the loaders of :func:`on_first_use` run first,
+    so every built-in claim module has registered its builders)."""
+    for load in list(_LOADERS):
+        load()
     out = []
     for name, fn in sorted(_BUILDERS.items()):
         if name not in _CACHE:

@@ -1,7 +1,7 @@
 """Validation of counterexample payloads (the ``payload`` of ``counterexamples/*.json``).
 
 A replay function reads its payload through these helpers.  Each one checks one field --
-presence, type, shape, range -- and raises :class:`~landscape.errors.LandscapeError`
+presence, type, shape, range -- and raises :class:`~landscape._lib.errors.LandscapeError`
 naming the key, the value and what is accepted, so a malformed payload (a string where a
 list of floats is expected, a ragged matrix, a missing key, a negative size) or an absurd
 one (a derivative order of 10^9, a width of 10^7) is reported as *malformed* before any
@@ -33,7 +33,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from .errors import LandscapeError
+from landscape._lib.errors import LandscapeError
 
 MAX_ORDER = 64
 MAX_DEPTH = 64
@@ -157,14 +157,14 @@ def require_choice(p: dict, key: str, choices: Iterable[Any], *, default: Any = 
 
 def require_activation(p: dict, key: str = "activation", *, default: Any = _MISSING) -> str:
     """``p[key]`` as the name of a registered activation."""
-    from . import activations
+    from landscape._lib import activations
 
     return require_choice(p, key, activations.names(), default=default)
 
 
 def require_loss(p: dict, key: str = "loss", *, default: Any = _MISSING) -> str:
     """``p[key]`` as the name of a registered loss."""
-    from . import losses
+    from landscape._lib import losses
 
     return require_choice(p, key, losses.names(), default=default)
 
@@ -248,9 +248,9 @@ def require_matrices(p: dict, key: str, shapes: list[tuple[int, int]] | None = N
 
 def require_spec(p: dict, key: str = "spec", *, max_depth: int = MAX_DEPTH, max_width: int = MAX_WIDTH,
                  max_dim: int = MAX_DIM):
-    """``p[key]`` as an :class:`~landscape.networks.mlp.MLPSpec` (``d0``, ``widths``, ``d_out``,
+    """``p[key]`` as an :class:`~landscape._lib.networks.mlp.MLPSpec` (``d0``, ``widths``, ``d_out``,
     ``activation``, ``bias``) within the size bounds."""
-    from .networks.mlp import MLPSpec
+    from landscape._lib.networks.mlp import MLPSpec
 
     d = require_dict(p, key)
     d0 = check_int(f"{key}.d0", require_key(d, "d0"), 1, max_dim)
@@ -272,7 +272,7 @@ def require_flat(p: dict, key: str, size: int) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------
-# The stored example of a generic replay (see landscape.context.replay_stored_example)
+# The stored example of a generic replay (see landscape._core.context.replay_stored_example)
 # ---------------------------------------------------------------------------------------
 
 #: Largest encoded example (characters of JSON) stored in a counterexample file.

@@ -9,7 +9,7 @@ staging directory inside the output directory, :meth:`ReportStage.publish` moves
 files into place (each ``os.replace`` atomic; figures first, then ``evidence.json``,
 ``report.md`` and ``index.html`` last, then stale figures are removed), with SIGINT /
 SIGTERM deferred during the moves.  A run killed while rendering leaves the previous
-report untouched (at most a hidden staging directory, see :mod:`landscape.publish`).
+report untouched (at most a hidden staging directory, see :mod:`landscape._core.publish`).
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ import os
 import shutil
 from pathlib import Path
 
-from ..evidence import Evidence, atomic_write, dumps
-from ..publish import clean_stale_staging, deferred_signals, fsync_dir, make_staging_dir
-from .figures import render_png
-from .html import render_html
-from .markdown import render_markdown
+from landscape._core.evidence import Evidence, atomic_write, dumps
+from landscape._core.publish import clean_stale_staging, deferred_signals, fsync_dir, make_staging_dir
+from landscape._core.report.figures import render_png
+from landscape._core.report.html import render_html
+from landscape._core.report.markdown import render_markdown
 
 FILES = ("evidence.json", "report.md", "index.html")  # the publication order: index.html last
 

@@ -11,7 +11,7 @@ An interrupted or concurrent run changes nothing:
 * **Stage.**  During a run, counterexample files are written into a hidden staging
   directory ``<dir>/.landscape-staging-<pid>-<random>/`` on the same filesystem and
   stale-file removals are only recorded (:class:`CounterexampleStage`); the report is
-  rendered into its own staging directory (``landscape.report.stage_report``).
+  rendered into its own staging directory (``landscape._core.report.stage_report``).
 * **Publish.**  Only at the end, after the report has been published, the staged
   counterexample files are moved into place (``os.replace``: atomic per file) and the
   recorded removals are done.  SIGINT / SIGTERM arriving while files are being moved are
@@ -39,7 +39,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from .errors import LandscapeError
+from landscape._lib.errors import LandscapeError
 
 LOCK_NAME = ".landscape.lock"
 STAGING_PREFIX = ".landscape-staging-"
@@ -313,7 +313,7 @@ class CounterexampleStage:
     def write(self, claim_id: str, payload: dict[str, Any], outcome: dict[str, Any], *, profile: str,
               seed: int) -> Path:
         """Stage the counterexample file of ``claim_id``; returns the path it will be published at."""
-        from .evidence import write_counterexample
+        from landscape._core.evidence import write_counterexample
 
         if self._staging is None:
             self._staging = make_staging_dir(self.directory)

@@ -3,7 +3,7 @@
 ``evidence.json`` schema (version :data:`SCHEMA_VERSION`) -- documented in README.md:
 top level ``schema_version, landscape_version, profile, seed, started, duration_s,
 environment, tolerance, claims``; each claim object carries at least ``id, title, source,
-paper_ref (see landscape.papers), statement, hypotheses, expected, paper, verdict, passed, examples, statistics, margin,
+paper_ref (see landscape._core.papers), statement, hypotheses, expected, paper, verdict, passed, examples, statistics, margin,
 counterexample, duration_s``.
 
 A counterexample file ``counterexamples/<claim id>.json`` holds ``schema_version``,
@@ -28,8 +28,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from . import __version__
-from .errors import LandscapeError
+from landscape._version import __version__
+from landscape._lib.errors import LandscapeError
+from landscape._lib.jsonable import jsonable
 
 SCHEMA_VERSION = 1
 COUNTEREXAMPLE_SCHEMA_VERSION = 2  # 2: the checksum covers every field, not only claim + payload
@@ -68,7 +69,7 @@ class Evidence:
         return self.verdict == self.expected
 
     def as_dict(self) -> dict[str, Any]:
-        from .papers import paper_ref
+        from landscape._core.papers import paper_ref
 
         d: dict[str, Any] = {}
         for k, v in asdict(self).items():
@@ -83,30 +84,6 @@ class Evidence:
     def from_dict(cls, d: dict[str, Any]) -> "Evidence":
         keys = {f for f in cls.__dataclass_fields__}
         return cls(**{k: v for k, v in d.items() if k in keys})
-
-
-def jsonable(x: Any) -> Any:
-    """Convert numpy scalars/arrays and non-finite floats to strict-JSON values."""
-    import numpy as np
-
-    if isinstance(x, dict):
-        return {str(k): jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [jsonable(v) for v in x]
-    if isinstance(x, np.ndarray):
-        return jsonable(x.tolist())
-    if isinstance(x, (np.floating, float)):
-        f = float(x)
-        if math.isnan(f):
-            return "nan"
-        if math.isinf(f):
-            return "inf" if f > 0 else "-inf"
-        return f
-    if isinstance(x, (np.integer,)):
-        return int(x)
-    if isinstance(x, (np.bool_,)):
-        return bool(x)
-    return x
 
 
 #: The libraries whose versions ``environment()`` records (module name -> distribution name): a
@@ -317,16 +294,16 @@ def replay(path: str | Path, *, timeout: float | None = None, any_error_malforme
     """Re-check a counterexample file with its claim's replay function.
 
     A claim without one is replayed generically from the search example stored in the file
-    (:func:`landscape.context.replay_stored_example`).  A LandscapeError of the replay (the
-    payload helpers of :mod:`landscape.payload` name the bad field) and a KeyError, TypeError
+    (:func:`landscape._core.context.replay_stored_example`).  A LandscapeError of the replay (the
+    payload helpers of :mod:`landscape._core.payload` name the bad field) and a KeyError, TypeError
     or IndexError are reported as a malformed file (LandscapeError); with
     ``any_error_malformed`` (``landscape replay``) so is *every* exception (a ValueError, a
     torch shape mismatch ...).  Without it other exceptions propagate: the runner keeps a
     stored file whose replay crashes (a bug in a replay function must not delete it).
     ``timeout`` (seconds, None: no limit) bounds the replay (:func:`time_limit`).
     """
-    from . import registry
-    from .context import NotReplayable, Outcome, replay_stored_example
+    from landscape._core import registry
+    from landscape._core.context import NotReplayable, Outcome, replay_stored_example
 
     doc = read_counterexample(path)
     c = registry.get(str(doc["claim"]))
@@ -354,12 +331,8 @@ def replay(path: str | Path, *, timeout: float | None = None, any_error_malforme
                         {"status": o.status, "margin": o.margin, "stats": jsonable(o.stats), "note": o.note})
 
 
-def outcome_dict(o) -> dict[str, Any]:
-    return jsonable({"status": o.status, "margin": o.margin, "stats": o.stats, "note": o.note})
-
-
 def evidence_document(evs: list[Evidence], *, profile: str, seed: int, started: str, duration_s: float) -> dict:
-    from .tolerance import policy_summary
+    from landscape._lib.tolerance import policy_summary
 
     return jsonable({
         "schema_version": SCHEMA_VERSION,
@@ -378,8 +351,8 @@ def evidence_document(evs: list[Evidence], *, profile: str, seed: int, started: 
 
 
 def _fixture_summaries() -> list[dict]:
-    """The cross-examination library as it stood for this run (see landscape.fixtures)."""
-    from . import fixtures
+    """The cross-examination library as it stood for this run (see landscape._lib.fixtures)."""
+    from landscape._lib import fixtures
 
     try:
         return [f.summary() for f in fixtures.all_fixtures()]

@@ -2,7 +2,7 @@
 Gram matrices, and gradient descent.
 
 Paper: ``/work/shared/papers/002_7f4fd584f3752d2b.txt``.  Networks: eq. (2) (FC) and
-eq. (3) (ResNet), implemented in :mod:`landscape.networks.du` (data are rows, ``n x d``).
+eq. (3) (ResNet), implemented in :mod:`landscape._lib.networks.du` (data are rows, ``n x d``).
 
 Contents
 ========
@@ -110,9 +110,9 @@ import numpy as np
 import torch
 from numpy.polynomial.hermite_e import hermegauss
 
-from . import activations
-from .errors import LandscapeError
-from .networks.du import DuArchitecture, DuParams, activation_derivative, as_data, as_labels
+from landscape._lib import activations
+from landscape._lib.errors import LandscapeError
+from landscape._lib.networks.du import DuArchitecture, DuParams, activation_derivative, as_data, as_labels
 
 NpFn = Callable[[np.ndarray], np.ndarray]
 Method = Literal["auto", "closed", "hermite", "quadrature", "polar"]

@@ -9,7 +9,7 @@ Each :class:`Activation` carries
   polynomial), ``lipschitz``, ``smooth``, ``odd``, ``positively_homogeneous``;
 * ``assumption2_certificate``: an optional *proof recipe* that sigma^(k)(0) != 0 for every
   order k (Li-Ding-Sun Assumption 2 for every n).  The recipe is only a claim: the proof
-  is carried out by :mod:`landscape.symbolic`, never assumed;
+  is carried out by :mod:`landscape._lib.symbolic`, never assumed;
 * ``prop1_zero`` / ``prop1_delta``: for activations meeting the shape condition of
   Li-Ding-Sun Proposition 1 (``004_c552a5c94484e66a.txt`` section 3.3) -- a zero
   ``t != 0`` with ``sigma <= 0`` on ``(t - delta, t + delta)``; again verified
@@ -17,7 +17,7 @@ Each :class:`Activation` carries
 * ``zero_families``: zeros that are local extrema (:class:`ZeroFamily`: ``t0 + period * k``,
   a local maximum or minimum of value 0 on ``(t - delta, t + delta)``), the raw material of
   the remark after Proposition 1 ("at least N points t_1..t_N such that sigma(t_i) = 0 is a
-  local maximum or minimum"); verified by :func:`landscape.symbolic.zero_family_proof`.
+  local maximum or minimum"); verified by :func:`landscape._lib.symbolic.zero_family_proof`.
 
 Prop. 1 activations found for this suite (all analytic, all meeting Assumption 2 for
 every n, each with a zero ``t != 0`` that is a local maximum of value 0):
@@ -54,7 +54,7 @@ import sympy as sp
 import torch
 import torch.nn.functional as F
 
-from .errors import LandscapeError
+from landscape._lib.errors import LandscapeError
 
 #: The real symbol every activation expression is written in.
 Z = sp.Symbol("z", real=True)
@@ -146,7 +146,7 @@ class Activation:
     def rational_exact(self) -> bool:
         """True if sigma maps rationals to rationals by a finite formula (piecewise linear with
         rational slopes, or a polynomial with rational coefficients): hidden outputs of float64
-        data and weights are then computable exactly (:meth:`landscape.networks.mlp.MLP.hidden_exact`)."""
+        data and weights are then computable exactly (:meth:`landscape._lib.networks.mlp.MLP.hidden_exact`)."""
         return self.name in _RATIONAL_EXACT
 
     def numpy(self) -> Callable:

@@ -22,15 +22,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from .activations import (
-    Activation,
-    ExpPolyCertificate,
-    PeriodicCertificate,
-    TrigSumCertificate,
-    U,
-    Z,
-    ZeroFamily,
-)
+from landscape._lib.activations import Activation, ExpPolyCertificate, PeriodicCertificate, TrigSumCertificate, U, Z, ZeroFamily
 
 
 @dataclass(frozen=True)
@@ -195,7 +187,7 @@ def identity_holds(expr: sp.Expr) -> bool:
 @functools.lru_cache(maxsize=None)
 def assumption2_for(name: str, max_order: int = 12) -> Assumption2Decision:
     """Cached :func:`first_vanishing_order` of the registered activation ``name``."""
-    from . import activations
+    from landscape._lib import activations
 
     return first_vanishing_order(activations.get(name), max_order)
 
@@ -253,7 +245,7 @@ def zero_family_proof(act: Activation, fam: ZeroFamily) -> ZeroFamilyProof:
 @functools.lru_cache(maxsize=None)
 def zero_family_proofs(name: str) -> tuple[ZeroFamilyProof, ...]:
     """:func:`zero_family_proof` of every declared family of the activation ``name`` (cached)."""
-    from . import activations
+    from landscape._lib import activations
 
     act = activations.get(name)
     return tuple(zero_family_proof(act, f) for f in act.zero_families)
@@ -340,7 +332,7 @@ def exact_rank(rows: list[list]) -> int:
     Each row is scaled to integers (by the lcm of its denominators: rank-preserving), then
     fraction-free Gaussian elimination (Bareiss: every division is exact) on Python integers.
     Used where the entries are exactly computable (e.g.
-    :meth:`landscape.networks.mlp.MLP.hidden_exact`), so the rank is decided, not estimated.
+    :meth:`landscape._lib.networks.mlp.MLP.hidden_exact`), so the rank is decided, not estimated.
     """
     import math as _math
     from fractions import Fraction

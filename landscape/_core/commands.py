@@ -3,7 +3,7 @@
 
 A claim that is not built in (from a ``--claims-from`` file or a pytest test module) is only found
 by a new process that loads its file, so its commands carry ``--claims-from FILE``
-(:func:`landscape.registry.defining_file`); paths are relative to the current directory when they
+(:func:`landscape._core.registry.defining_file`); paths are relative to the current directory when they
 lie under it, absolute otherwise, and quoted for a POSIX shell where needed.
 """
 
@@ -14,8 +14,8 @@ import shlex
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from . import profiles
-from .registry import Claim, defining_file
+from landscape._core import profiles
+from landscape._core.registry import Claim, defining_file
 
 
 def display_path(path: str | Path, cwd: str | Path | None = None) -> str:

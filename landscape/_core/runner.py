@@ -1,13 +1,13 @@
-"""Run claims: one claim -> :class:`~landscape.evidence.Evidence`, many -> a report.
+"""Run claims: one claim -> :class:`~landscape._core.evidence.Evidence`, many -> a report.
 
 Exceptions inside a check become the verdict ``error`` with the traceback kept in the
 evidence (a bug in a check must never look like a verdict), and so does a check that
-returns something other than a :class:`~landscape.context.Result` (or a Result the
+returns something other than a :class:`~landscape._core.context.Result` (or a Result the
 evidence cannot hold); the other claims of the run are unaffected.  ``KeyboardInterrupt``
 is not caught: it stops the run.  A refutation writes its counterexample file into a
-:class:`~landscape.publish.CounterexampleStage`; nothing reaches the counterexample
+:class:`~landscape._core.publish.CounterexampleStage`; nothing reaches the counterexample
 directory until the stage is published at the end of the run (see
-:mod:`landscape.publish`), and the evidence names the published path.
+:mod:`landscape._core.publish`), and the evidence names the published path.
 
 A counterexample directory reflects the code that wrote it.  When a claim runs without
 refuting and its directory already holds ``<claim id>.json``, that file is *replayed*:
@@ -27,12 +27,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from . import profiles
-from .context import Context, Result
-from .errors import LandscapeError
-from .evidence import Evidence, outcome_dict, replay
-from .publish import CounterexampleStage
-from .registry import VERDICTS, Claim
+from landscape._core import profiles
+from landscape._core.context import Context, Result
+from landscape._lib.errors import LandscapeError
+from landscape._core.context import outcome_dict
+from landscape._core.evidence import Evidence, replay
+from landscape._core.publish import CounterexampleStage
+from landscape._core.registry import VERDICTS, Claim
 
 
 def run_claim(c: Claim, *, profile: str = profiles.DEFAULT_PROFILE, seed: int = 0,
@@ -40,7 +41,7 @@ def run_claim(c: Claim, *, profile: str = profiles.DEFAULT_PROFILE, seed: int = 
               progress: Callable[[str], None] | None = None) -> Evidence:
     """Run one claim's check and package its evidence.
 
-    ``counterexample_dir``: a :class:`~landscape.publish.CounterexampleStage` -- the
+    ``counterexample_dir``: a :class:`~landscape._core.publish.CounterexampleStage` -- the
     caller publishes it at the end of its run --, or a directory: the claim's changes to
     it are staged and published when the claim is done (an interrupted claim changes
     nothing), or None (nothing is written or replayed).
@@ -58,7 +59,7 @@ def run_claim(c: Claim, *, profile: str = profiles.DEFAULT_PROFILE, seed: int = 
 
 
 def _blank_evidence(c: Claim) -> Evidence:
-    from .commands import claims_from
+    from landscape._core.commands import claims_from
 
     return Evidence(id=c.id, title=c.title, source=c.source, statement=c.statement, hypotheses=list(c.hypotheses),
                     expected=c.expected, paper=c.paper, why=c.why, verdict="error",
@@ -150,7 +151,7 @@ def run_many(claims: list[Claim], *, profile: str, seed: int,
              progress: Callable[[int, int, Claim, Evidence | None], None] | None = None) -> tuple[list[Evidence], str, float]:
     """Run claims in order; ``progress(i, n, claim, evidence_or_None)`` before and after each.
 
-    ``counterexample_dir``: a :class:`~landscape.publish.CounterexampleStage` (the caller
+    ``counterexample_dir``: a :class:`~landscape._core.publish.CounterexampleStage` (the caller
     publishes it, e.g. after writing the report), or a directory (staged for the whole
     run, published when every claim is done), or None.
     """

@@ -25,17 +25,17 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
-from . import __version__
-from .evidence import atomic_write, dumps
-from .registry import Claim
+from landscape._version import __version__
+from landscape._core.evidence import atomic_write, dumps
+from landscape._core.registry import Claim
 
 SCHEMA_VERSION = 1
 
 
 def _run_seed(claim_ids: list[str], profile: str, seed: int, claims_from: list[str]) -> dict[str, tuple[str, str, float]]:
     """Run the claims for one seed in a fresh counterexample directory: {id: (verdict, expected, seconds)}."""
-    from . import registry
-    from .runner import run_claim
+    from landscape._core import registry
+    from landscape._core.runner import run_claim
 
     for f in claims_from:
         registry.load_file(f)
