@@ -226,9 +226,9 @@ def test_builtin_id_reused_with_builtins_loaded(tmp_path, capsys):
     f = tmp_path / "shadow_claims.py"
     f.write_text(SHADOW)
     assert main(["list", "--claims-from", str(f)]) == 2
-    assert ("claim id 'lds.lemma3' is already a built-in claim (landscape.claims.lds); choose another id"
+    assert ("claim id 'lds.lemma3' is already a built-in claim (landscape.claims.lds.lemma3); choose another id"
             in _err_line(capsys))
-    assert registry.get("lds.lemma3").module == "landscape.claims.lds"
+    assert registry.get("lds.lemma3").module == "landscape.claims.lds.lemma3"
 
 
 def test_builtin_id_reused_in_a_test_module(pytester):
@@ -236,7 +236,7 @@ def test_builtin_id_reused_in_a_test_module(pytester):
     pytester.makepyfile(test_shadow=SHADOW)
     r = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:randomly")
     assert r.ret != 0
-    r.stdout.fnmatch_lines(["*claim id 'lds.lemma3' is already a built-in claim (landscape.claims.lds); "
+    r.stdout.fnmatch_lines(["*claim id 'lds.lemma3' is already a built-in claim (landscape.claims.lds.lemma3); "
                             "choose another id*"])
     r.assert_outcomes(errors=1)
 

@@ -32,3 +32,13 @@ def test_bad_input():
         canonical.real_features(np.array([[np.nan]]), (1,))
     with pytest.raises(LandscapeError, match="conjugate-symmetric"):
         canonical.complex_to_real(np.array([1j, 1, 1]), (1,))
+
+
+def test_exact_feature_rank_sees_the_identified_faces_and_the_axis_parallel_line():
+    """jiang.thm1.zero_loss's two mechanisms, in exact arithmetic: eta_k(0) = eta_k(1), and four points on
+    x_2 = 0 see only 2 N_1 + 1 = 3 of the 9 dimensions; non-rational data get None."""
+    assert canonical.exact_feature_rank(np.array([[0.0], [1.0]]), (1,)) == 1
+    assert canonical.exact_feature_rank(np.array([[0.0], [0.5]]), (1,)) == 2
+    line = np.array([[0.0, 0.0], [0.25, 0.0], [0.5, 0.0], [0.75, 0.0]])
+    assert canonical.exact_feature_rank(line, (1, 1)) == 3
+    assert canonical.exact_feature_rank(np.array([[0.1234567]]), (1,)) is None

@@ -459,8 +459,8 @@ def test_refinement_per_function_is_the_first_difference():
     x = torch.from_numpy(fourier.grid(1, 64))
     jac = dsp.jacobian(f, torch.from_numpy(rng.standard_normal(M)), x)
     ref = fourier.refinement_from_values(jac, (2,), levels=3)
-    a = fourier.transform(fourier._subsample(jac, 1, 4), (2,)).theta
-    b = fourier.transform(fourier._subsample(jac, 1, 2), (2,)).theta
+    a = fourier.transform(fourier.subsample(jac, 1, 4), (2,)).theta
+    b = fourier.transform(fourier.subsample(jac, 1, 2), (2,)).theta
     np.testing.assert_allclose(ref.per_function, np.max(np.abs(a - b), axis=-1), rtol=0, atol=1e-15)
     assert float(np.max(ref.per_function)) == pytest.approx(ref.differences[0], rel=1e-12)
 
@@ -599,32 +599,6 @@ def test_eq9_partial_sums_approach_the_analytic_limit():
     assert L.discrepancy > 0.05  # the face points keep eq. (9) away from the literal gradient
 
 
-def test_relu_network_dead_on_the_data_is_stationary_with_full_rank_H():
-    """The jiang.lemma1 construction: every relu and relu' vanishes at the data, H (exact) has full rank N."""
-    from landscape.claims.jiang import TRUNCATION_NEGLIGIBLE, _spec_loss, dead_on_data_point
-
-    pt = dead_on_data_point(160, 0.01, 3, 0)
-    v = pt.w.clone().requires_grad_(True)
-    loss = _spec_loss(pt.spec, pt.x, pt.y)(v)
-    (g,) = torch.autograd.grad(loss, v)
-    assert float(g.abs().max()) == 0.0
-    assert float(loss.detach()) == pytest.approx(float(np.sum(pt.y**2)), rel=1e-15)
-    assert pt.lower < 1e-20  # the explicit interpolant in the same architecture
-    D = dsp.relu_two_layer_exact(pt.w, (120,))
-    tr, _ = D.box_truncations()
-    v0 = int(np.argmax(tr <= TRUNCATION_NEGLIGIBLE))
-    sub = D.restrict((v0,))
-    assert sub.N <= pt.spec.n_params() and tolerance.rank(sub.real, target=sub.N).full is True
-    f0, f1 = dsp.evaluate(lambda w, x: _net(pt.spec)(w, x), pt.w, np.array([[0.0], [1.0]]))
-    assert abs(float(f0)) < 1e-12 and abs(float(f1)) < 1e-12  # f(0) = f(1) = 0: f continuous on the circle
-
-
-def _net(spec):
-    from landscape.claims.jiang import _net_fn
-
-    return _net_fn(spec)
-
-
 # -- eq. (9): the residual is the truncation residual (jiang.eq9 / .interior) ----------------------------------------
 @pytest.mark.parametrize("k_dim,x", [(1, [[0.3], [0.55], [0.9]]), (1, [[0.0], [0.4], [1.0]]),
                                      (2, [[0.2, 0.7], [0.5, 0.5], [0.9, 0.1]])])
@@ -655,10 +629,10 @@ def test_eq9_outcome_fails_when_the_computed_product_is_not_the_chain_rule(monke
     whatever the convergence; without it the same example holds."""
     import dataclasses
 
-    from landscape.claims import jiang
+    from landscape.claims.jiang import eq9 as jiang_eq9
 
     x = np.array([[0.3], [0.6], [0.8]])
-    ok = jiang.eq9_outcome("tanh", 1, 2, x, 3)
+    ok = jiang_eq9.eq9_outcome("tanh", 1, 2, x, 3)
     assert ok.status == "holds" and max(ok.stats["residual_agreement"]) < 1e-13
     real = dsp.eq9
 
@@ -668,8 +642,8 @@ def test_eq9_outcome_fails_when_the_computed_product_is_not_the_chain_rule(monke
         bad[0] += 0.05 * np.linalg.norm(e.lhs)
         return dataclasses.replace(e, rhs_real=bad)
 
-    monkeypatch.setattr(jiang._disp, "eq9", planted)
-    o = jiang.eq9_outcome("tanh", 1, 2, x, 3)
+    monkeypatch.setattr(dsp, "eq9", planted)
+    o = jiang_eq9.eq9_outcome("tanh", 1, 2, x, 3)
     assert o.status == "fails" and o.stats["mechanism"] == "residual" and o.margin > 3
 
 
@@ -680,10 +654,10 @@ def test_eq9_outcome_redecides_on_larger_boxes_and_a_residual_that_does_not_vani
     residual that does not vanish (1 % of |grad_w Q|, consistent with the prediction) is not decided by them."""
     import dataclasses
 
-    from landscape.claims import jiang
+    from landscape.claims.jiang import eq9 as jiang_eq9
 
     x = np.array([[0.8528206853462994], [0.48003602849814875]])
-    o = jiang.eq9_outcome("tanh", 1, 2, x, 523297)
+    o = jiang_eq9.eq9_outcome("tanh", 1, 2, x, 523297)
     d, lb = o.stats["distance_to_limit"], o.stats["larger_boxes"]
     assert d[-1] > d[0] / 2 and o.stats["distance_to_faces"] > 0.14  # undecided on EQ9_MODES, far from the faces
     assert o.status == "holds" and lb["decided"] and lb["N"][-1] == 8193
@@ -698,8 +672,8 @@ def test_eq9_outcome_redecides_on_larger_boxes_and_a_residual_that_does_not_vani
         return dataclasses.replace(e, rhs=e.rhs + delta, rhs_real=e.rhs_real + delta,
                                    residual_predicted=e.residual_predicted - delta)
 
-    monkeypatch.setattr(jiang._disp, "eq9", offset)
-    bad = jiang.eq9_outcome("tanh", 1, 2, x, 523297)
+    monkeypatch.setattr(dsp, "eq9", offset)
+    bad = jiang_eq9.eq9_outcome("tanh", 1, 2, x, 523297)
     assert bad.status == "band" and not bad.stats["larger_boxes"]["decided"]
 
 
@@ -728,51 +702,40 @@ def test_relu_exact_multiple_precision_h_has_the_real_views_columns_and_decides_
     assert rk2.full is False
 
 
-# -- jiang: stationary points, saturation, witnesses ------------------------------------------------------------------
+# -- jiang: the split fixtures and Lemma 1's decision (the points: tests/test_stationary.py) -------------------------
 def test_split_fixtures_are_labelled_by_the_shared_saturation_rule():
     from landscape._lib import fixtures
-    from landscape.claims import jiang
+    from landscape.claims.jiang import points
 
-    fx = {f.id: f for f in jiang.split_fixtures()}
+    fx = {f.id: f for f in points.split_fixtures()}
     ok, drift = fx["jiang.split[0]"], fx["jiang.split[1]"]
     assert ok.kind == "stationary" and ok.facts["stationary"] is True and not ok.properties["saturated"]
     assert drift.kind == "saturated_drift" and drift.facts["stationary"] is None
     assert drift.properties["saturated"] is True and drift.properties["stationary"] is None
-    sel = fixtures.select(jiang.LEMMA1_REQUIRES)
+    sel = fixtures.select(points.LEMMA1_REQUIRES)
     assert "jiang.split[0]" in {f.id for f in sel.matched} and "jiang.split[1]" in sel.excluded
-
-
-@pytest.mark.parametrize("act", ["relu", "tanh", "sigmoid"])
-def test_interpolant_witness_attains_zero_loss(act):
-    from landscape.claims import jiang
-
-    rng = np.random.default_rng(1)
-    net = jiang.JiangNet(1, 12, act)
-    x = np.sort(0.1 + 0.8 * rng.random(7))[:, None]
-    y = rng.normal(size=7)
-    w, loss = jiang.interpolant_witness(net, x, y, net.init(rng))
-    assert loss < 1e-20 * float(np.sum(y**2))
-    assert float(jiang._squared_loss_fn(net, x, y)(w)) == loss
 
 
 def test_lemma1_never_calls_a_positive_loss_a_global_minimum_without_a_bound():
     """A stationary point with full-rank H and a positive loss: band without a lower witness clearly below it
     (even when nothing lower was found, lower = loss), fails with one, holds only at zero loss."""
-    from landscape.claims import jiang
+    from landscape._lib.stationary import dead_on_data_point
+    from landscape.claims.jiang.lemma1 import lemma1_decide
+    from landscape.claims.jiang.points import examine_point
 
-    pt = jiang.dead_on_data_point(160, 0.01, 3, 0)
-    ex = jiang.examine_point(pt)
+    pt = dead_on_data_point(160, 0.01, 3, 0)
+    ex = examine_point(pt)
     assert ex["stationary"]["outcome"] == "zero" and ex["main"]["full"] is True
-    o, why = jiang.lemma1_decide(pt, ex, "main")
+    o, why = lemma1_decide(pt, ex, "main")
     assert o.status == "fails" and why == "counterexample"
     for lower in (None, ex["loss"]):  # no witness / "the best restart found nothing lower"
         e2 = dict(ex, lower_loss=lower, gap=None if lower is None else tolerance.classify(0.0).as_dict())
-        o2, why2 = jiang.lemma1_decide(pt, e2, "main")
+        o2, why2 = lemma1_decide(pt, e2, "main")
         assert o2.status == "band" and why2 == "band"
     e3 = dict(ex, zero_loss=tolerance.classify(0.0).as_dict())
-    assert jiang.lemma1_decide(pt, e3, "main")[0].status == "holds"
+    assert lemma1_decide(pt, e3, "main")[0].status == "holds"
     e4 = dict(ex, saturation=dict(ex["saturation"], saturated=True))
-    assert jiang.lemma1_decide(pt, e4, "main") == (
+    assert lemma1_decide(pt, e4, "main") == (
         None, "saturated (a drift towards infinity, not a finite stationary point)")
 
 

@@ -1,8 +1,8 @@
 """Exact tests of the machinery behind the Du et al. and Golikov claims
-(``landscape/kernels.py``, ``landscape/trend.py``, ``landscape/networks/du.py``,
-``landscape/claims/du.py``; papers ``002_7f4fd584f3752d2b.txt`` and ``003_6b1d70a06ebc74fd.txt``):
+(``landscape/_lib/kernels/``, ``landscape/_lib/networks/du.py``,
+``landscape/claims/du/``; papers ``002_7f4fd584f3752d2b.txt`` and ``003_6b1d70a06ebc74fd.txt``):
 quadrature degree selection and error bounds, the multiple-precision kernel, polynomial rank
-certificates, the trend rules that decide verdicts, the trainer and the shared two-layer net."""
+certificates, the trainer and the shared two-layer net (the trend rules: ``tests/test_trend.py``)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,15 @@ import sympy as sp
 import torch
 
 from landscape._lib import kernels as kz
-from landscape._lib import trend
-from landscape.claims import du as du_claims
-from landscape.claims import golikov as g
+from landscape.claims.du import concentration as du_conc
+from landscape.claims.du import depth as du_depth
+from landscape.claims.du import kernel_pd as du_pd
+from landscape.claims.du import normalisation as du_norm
+from landscape.claims.du import rate as du_rate
+from landscape.claims.du import stability as du_stab
+from landscape.claims.du import training as du_train
+from landscape._lib.networks import two_layer as g
+from landscape.claims.golikov.du_trends import trend_decision
 from landscape._lib.errors import LandscapeError
 from landscape._lib.networks.du import DuArchitecture, DuParams, separated_sphere_data, sphere_data
 
@@ -25,137 +31,6 @@ from landscape._lib.networks.du import DuArchitecture, DuParams, separated_spher
 def _rel(a, b) -> float:
     a, b = np.asarray(a), np.asarray(b)
     return float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-300))
-
-
-def _S(slope: float, low: float, high: float) -> trend.Slope:
-    return trend.Slope(slope, low, high, 0.0, 10)
-
-
-# ------------------------------------------------------------------------------ trend rules
-def test_decay_at_least_refutes_only_slower_decay():
-    assert trend.decay_at_least(_S(-0.45, -0.74, -0.16)).status == "holds"  # wide but decays, reaches -1/2
-    assert trend.decay_at_least(_S(-0.9, -1.1, -0.7)).status == "holds"  # faster than m^-1/2: never held against it
-    assert trend.decay_at_least(_S(-0.3, -0.4, -0.2)).status == "fails"  # significantly slower
-    assert trend.decay_at_least(_S(0.1, 0.0, 0.2)).status == "fails"  # no decay at all
-    assert trend.decay_at_least(_S(-0.3, -0.8, 0.2)).status == "band"  # too wide to tell
-    d = trend.decay_at_least(_S(-0.6, -0.7, -0.5))
-    assert d.status == "holds" and d.margin == pytest.approx(0.2)
-    # the full range significantly slower, the largest sizes merely overlapping -1/2: inconclusive, never holds
-    assert trend.decay_at_least(_S(-0.45, -0.49, -0.41), tail=_S(-0.5, -0.9, -0.1)).status == "band"
-    assert trend.decay_at_least(_S(-0.45, -0.49, -0.41), tail=_S(-0.5, -0.9, 0.1)).status == "band"
-    assert trend.decay_at_least(_S(-0.3, -0.4, -0.2), tail=_S(-0.2, -0.35, -0.05)).status == "fails"
-    # the full range consistent with -1/2 but too wide to show decay: the largest sizes may show it
-    assert trend.decay_at_least(_S(-0.3, -0.8, 0.2), tail=_S(-0.5, -0.9, -0.1)).status == "holds"
-    assert trend.decay_at_least(_S(-0.3, -0.8, 0.2), tail=_S(-0.3, -0.45, -0.1)).status == "band"
-    assert trend.decay_at_least(_S(-0.6, -0.7, -0.5), tail=_S(-0.2, -0.3, -0.1)).status == "holds"  # full range decides
-
-
-#: The design of du.kernel.matches_finite_width (standard profile): networks per width.
-_CONC_DESIGN = {128: 20, 256: 20, 512: 20, 1024: 20, 2048: 10, 4096: 6, 8192: 3}
-
-
-def _synthetic_decisions(true_slope: float, trials: int, sd: float = 0.087) -> list[str]:
-    """decay_at_least (with the 3-width tail) on synthetic errors log10 e = 0.5 + s log10 m + N(0, sd^2)
-    at the standard design (sd ~ 0.087 measured there)."""
-    out = []
-    for t in range(trials):
-        rng = np.random.default_rng([2024, t])
-        ms = [m for m, k in _CONC_DESIGN.items() for _ in range(k)]
-        ys = [10 ** (0.5 + true_slope * math.log10(m) + rng.normal(0.0, sd)) for m in ms]
-        out.append(trend.decay_at_least(trend.fit(ms, ys), -0.5, tail=trend.fit_tail(ms, ys)).status)
-    return out
-
-
-@pytest.mark.parametrize("true_slope", [-0.3, -0.25, -0.2])
-def test_decay_at_least_never_holds_for_a_slower_true_decay(true_slope):
-    """The reviewer's case: a true m^-0.3 whose full-range interval lies above -1/2 must never be
-    supported because a noisy 3-width tail overlaps -1/2 (it was, in 43% of the trials)."""
-    dec = _synthetic_decisions(true_slope, 300)
-    assert dec.count("holds") == 0
-    assert dec.count("fails") >= 0.5 * len(dec)  # most are refuted, the rest inconclusive
-
-
-def test_decay_at_least_rarely_refutes_a_true_half_decay():
-    dec = _synthetic_decisions(-0.5, 400)
-    assert dec.count("fails") / len(dec) <= 0.02  # both intervals above -1/2: ~1% by chance
-    assert dec.count("holds") / len(dec) >= 0.95
-
-
-def _synthetic_confirmed(true_slope: float, trials: int, sd: float = 0.087) -> list[str]:
-    """:func:`trend.confirm` on two independent synthetic measurements per trial (the replicate only
-    drawn when the first may refute), at the standard design."""
-    def measure(rng):
-        ms = [m for m, k in _CONC_DESIGN.items() for _ in range(k)]
-        ys = [10 ** (0.5 + true_slope * math.log10(m) + rng.normal(0.0, sd)) for m in ms]
-        return trend.decay_at_least(trend.fit(ms, ys), -0.5, tail=trend.fit_tail(ms, ys))
-
-    out = []
-    for t in range(trials):
-        first = measure(np.random.default_rng([2024, t]))
-        out.append(trend.confirm(first, lambda: measure(np.random.default_rng([2025, t])))[0].status)
-    return out
-
-
-@pytest.mark.parametrize("true_slope", [-0.3, -0.25])
-def test_confirm_never_supports_a_slower_true_decay(true_slope):
-    """Never supported; a confirmed refutation costs power (measured: 33% refuted at -0.3 and 57% at -0.25,
-    against 57% / 78% for one measurement), the rest is inconclusive."""
-    dec = _synthetic_confirmed(true_slope, 300)
-    assert dec.count("holds") == 0
-    assert dec.count("fails") >= 0.25 * len(dec)
-
-
-def test_confirm_makes_a_false_refutation_of_a_true_half_decay_rare():
-    """A single 95% decision refutes a true m^-1/2 in ~1% of the seeds (several trends per claim make
-    that a seed-dependent verdict); confirmed on independent seeds it must stay below 0.5%, and the
-    verdict is 'supported' in >= 98% of the seeds."""
-    dec = _synthetic_confirmed(-0.5, 400)
-    assert dec.count("fails") / len(dec) <= 0.005
-    assert dec.count("holds") / len(dec) >= 0.98
-
-
-def test_confirm_rules():
-    S = trend.TrendDecision
-    holds, fails, band = S("holds", 0.1, "h"), S("fails", 0.2, "f", replicate=True), S("band", 0.0, "b")
-    assert trend.confirm(holds, lambda: 1 / 0) == (holds, None)  # no replicate needed
-    assert trend.confirm(band, lambda: 1 / 0) == (band, None)  # too wide: not a slowdown
-    assert trend.confirm(fails, lambda: S("fails", 0.05, "f2", replicate=True))[0].status == "fails"
-    assert trend.confirm(fails, lambda: S("fails", 0.05, "f2", replicate=True))[0].margin == 0.05
-    assert trend.confirm(fails, lambda: holds)[0].status == "holds"
-    assert trend.confirm(fails, lambda: band)[0].status == "band"
-    slow = S("band", 0.0, "slow", replicate=True)
-    assert trend.confirm(slow, lambda: fails)[0].status == "band"
-    assert trend.confirm(slow, lambda: holds)[0].status == "holds"
-
-
-def test_fit_tail_uses_the_largest_sizes():
-    xs = [10, 10, 100, 100, 1000, 1000, 10000, 10000]
-    ys = [1.0, 1.1, 1.0, 1.1, 0.1, 0.11, 0.01, 0.011]
-    t = trend.fit_tail(xs, ys, sizes=2)
-    assert t.points == 4 and t.slope == pytest.approx(-1.0, abs=1e-9)
-    assert trend.fit_tail([1, 1, 1], [1, 2, 3]) is None
-
-
-def test_grows_at_most_and_shrinks():
-    assert trend.grows_at_most(_S(0.8, 0.5, 1.1), 1.08).status == "holds"
-    assert trend.grows_at_most(_S(1.6, 1.3, 1.9), 1.08).status == "fails"
-    assert trend.grows_at_most(_S(0.8, -0.5, 2.1), 1.08).status == "band"
-    assert trend.shrinks(_S(-0.2, -0.3, -0.1)).status == "holds"
-    assert trend.shrinks(_S(0.2, 0.0, 0.3)).status == "fails"
-    assert trend.shrinks(_S(-0.1, -0.3, 0.1)).status == "band"
-    r = trend.against_reference(_S(-1.0, -1.2, -0.8), -0.5)
-    assert r["interval_below_reference"] and not r["interval_contains_reference"]
-
-
-def test_width_trend_decides_both_ways():
-    assert trend.width_trend({16: 0.5, 256: 0.2, 4096: 0.0}, top_clean=True).status == "holds"
-    assert trend.width_trend({16: 0.5, 256: 0.6, 4096: 0.75}, top_clean=False).status == "fails"
-    assert trend.width_trend({16: 0.9, 256: 0.6, 4096: 0.5}, top_clean=False).status == "band"  # receding
-    assert trend.width_trend({16: 0.0, 4096: 0.0}, top_clean=False).status == "band"  # band steps only
-
-
-def test_loglog_reference_slope():
-    assert trend.loglog_reference_slope([4, 8, 16], lambda n: n**2) == pytest.approx(2.0)
 
 
 # --------------------------------------------------------------- quadrature degree and errors
@@ -177,8 +52,8 @@ def test_hermite_bound_covers_off_diagonal_entries(name, derivative):
 def test_hermite_degree_climbs_for_tanh():
     """tanh (poles at +-i pi/2) needs a higher degree than softplus at the same scale."""
     s = np.array([1.0])
-    _, _, q_tanh, _ = kz._hermite_alpha("tanh", s, False, None)
-    _, _, q_soft, _ = kz._hermite_alpha("softplus", s, False, None)
+    _, _, q_tanh, _ = kz.hermite_alpha("tanh", s, False, None)
+    _, _, q_soft, _ = kz.hermite_alpha("softplus", s, False, None)
     assert q_tanh > q_soft
     assert q_soft == kz.HERMITE_DEGREES[0]
 
@@ -229,7 +104,7 @@ def test_mp_eigenvalue_certifies_a_tiny_positive_lambda():
     e60 = kz.mp_eigenvalues(kz.analytic_gram_mp(x, 1, "erf", dps=60, unit_norm=True), 60)[0]
     assert 0 < float(e60) < 1e-8
     assert abs(float(e40 - e60)) < 1e-25
-    o = du_claims.kernel_pd_outcome("erf", "fc", 20, 2, 1, 5, "circle")
+    o = du_pd.kernel_pd_outcome("erf", "fc", 20, 2, 1, 5, "circle")
     assert o.status == "holds"
 
 
@@ -277,7 +152,7 @@ def test_polynomial_support_matches_exact_expansion(act, kind, H):
                                           ("poly2", "resnet", 2, 3), ("linear", "resnet", 3, 4)])
 def test_rank_bound_is_the_exact_rank_on_generic_unit_data(act, kind, H, d):
     """At 60 digits on exactly unit-norm data: exactly min(n, bound) eigenvalues are not zero."""
-    bound = du_claims.poly_rank_bound(act, d, H, kind)
+    bound = du_pd.poly_rank_bound(act, d, H, kind)
     n = bound + 3
     x = sphere_data(n, d, 6).numpy()
     ev = kz.mp_eigenvalues(kz.analytic_gram_mp(x, H, act, kind, dps=60, unit_norm=True), 60)
@@ -286,24 +161,24 @@ def test_rank_bound_is_the_exact_rank_on_generic_unit_data(act, kind, H, d):
 
 
 def test_linear_rank_bound_is_d_not_d_plus_1():
-    assert du_claims.poly_rank_bound("linear", 4, 3, "fc") == 4
-    o = du_claims.kernel_pd_outcome("linear", "fc", 5, 4, 2, 0, "sphere")  # n = d + 1: a certified failure
+    assert du_pd.poly_rank_bound("linear", 4, 3, "fc") == 4
+    o = du_pd.kernel_pd_outcome("linear", "fc", 5, 4, 2, 0, "sphere")  # n = d + 1: a certified failure
     assert o.status == "fails"
 
 
 def test_harmonics_dimension():
-    assert [du_claims.harmonics_dimension(3, j) for j in range(4)] == [1, 3, 5, 7]
-    assert [du_claims.harmonics_dimension(2, j) for j in range(4)] == [1, 2, 2, 2]
+    assert [du_pd.harmonics_dimension(3, j) for j in range(4)] == [1, 3, 5, 7]
+    assert [du_pd.harmonics_dimension(2, j) for j in range(4)] == [1, 2, 2, 2]
 
 
 def test_parity_and_antipodal_certificate_texts():
-    assert du_claims.parity("tanh") == "odd" and du_claims.parity("erf") == "odd"
-    assert du_claims.parity("sigmoid") == "odd+const"
-    assert du_claims.parity("softplus") is None
-    o = du_claims.kernel_pd_outcome("sigmoid", "fc", 5, 4, 1, 3, "antipodal")
+    assert du_pd.parity("tanh") == "odd" and du_pd.parity("erf") == "odd"
+    assert du_pd.parity("sigmoid") == "odd+const"
+    assert du_pd.parity("softplus") is None
+    o = du_pd.kernel_pd_outcome("sigmoid", "fc", 5, 4, 1, 3, "antipodal")
     assert o.status == "fails" and "odd + constant" in o.note
-    assert du_claims.kernel_pd_outcome("sigmoid", "fc", 5, 4, 3, 3, "antipodal").status == "holds"
-    o = du_claims.kernel_pd_outcome("tanh", "resnet", 5, 4, 3, 3, "antipodal")
+    assert du_pd.kernel_pd_outcome("sigmoid", "fc", 5, 4, 3, 3, "antipodal").status == "holds"
+    o = du_pd.kernel_pd_outcome("tanh", "resnet", 5, 4, 3, 3, "antipodal")
     assert o.status == "fails" and "sigma is odd" in o.note
 
 
@@ -362,17 +237,6 @@ def test_c_sigma_override_gives_golikov_net_and_h_inf():
         DuArchitecture(3, 4, 1, "relu", c_sigma_override=-1.0)
 
 
-def test_hoeffding_weights_are_independent_of_the_data_seed():
-    """The Monte Carlo weights are not np.random.default_rng(seed) -- the stream that built the data."""
-    seed = 123
-    x = g.unit_rows(np.random.default_rng(seed), 4, 3)
-    w_same = np.random.default_rng(seed).normal(size=(50, 3))
-    w_used = g._independent(seed, 12).normal(size=(50, 3))
-    assert not np.allclose(w_same[:4], w_used[:4])
-    dec, ratio, err = g.hoeffding_check(x, 50, seed)
-    assert err == pytest.approx(float(np.max(np.abs(g.two_layer_gram(x, w_used) - g.h_inf(x)))))
-
-
 def test_two_layer_training_uses_the_shared_trainer():
     rng = np.random.default_rng(3)
     x, y = g.unit_rows(rng, 4, 3), rng.uniform(-1, 1, size=4)
@@ -389,12 +253,12 @@ def test_two_layer_training_uses_the_shared_trainer():
 def test_rate_run_counts_a_blowup_as_a_violation(monkeypatch):
     x, y = sphere_data(4, 32, 21).numpy(), np.array([0.5, -0.3, 0.8, -0.9])
     lam = kz.analytic_gram(x, 2, "tanh").lambda_min()
-    monkeypatch.setattr(du_claims, "theorem_eta", lambda *a: 1e7)  # a huge step
-    r = du_claims.rate_run("fc", x, y, 64, 0, lam, eta_rule="theorem")
+    monkeypatch.setattr(du_train, "theorem_eta", lambda *a: 1e7)  # a huge step
+    r = du_train.rate_run("fc", x, y, 64, 0, lam, eta_rule="theorem")
     assert r["diverged"] and not r["complete"] and r["recorded"] == 1
     assert r["violations"] == 1 and r["first_violation"] == r["blowup_step"] == 1
     assert r["min_log10_bound_over_loss"] == -math.inf
-    dec, _ = du_claims._rate_decision({"runs": [r, r | {"m": 128}], "lambda_min": lam, "eta_rule": "theorem",
+    dec, _ = du_rate.rate_decision({"runs": [r, r | {"m": 128}], "lambda_min": lam, "eta_rule": "theorem",
                                        "theorem_widths": {}})
     assert dec.status == "fails"
 
@@ -403,9 +267,9 @@ def test_stability_excludes_incomplete_runs_and_is_band_if_the_largest_width_has
     def run(m, dist, complete=True):
         return {"m": m, "max_dist": dist, "complete": complete}
     ok = [run(m, 1.0 / m**0.5 * (1 + 0.01 * s)) for m in (64, 256, 1024) for s in range(3)]
-    dec, sl, st = du_claims._stability_decision({"runs": ok + [run(64, 1e9, False)]}, "max_dist")
+    dec, sl, st = du_stab.stability_decision({"runs": ok + [run(64, 1e9, False)]}, "max_dist")
     assert dec.status == "holds" and st["excluded_incomplete_runs"] == {"64": 1, "256": 0, "1024": 0}
-    dec, sl, st = du_claims._stability_decision({"runs": ok + [run(1024, 1e9, False)]}, "max_dist")
+    dec, sl, st = du_stab.stability_decision({"runs": ok + [run(1024, 1e9, False)]}, "max_dist")
     assert dec.status == "band" and sl is None
 
 
@@ -416,20 +280,20 @@ def test_two_layer_run_counts_a_blowup_as_a_decay_violation():
     assert r["diverged"] and not r["complete"] and r["planned_steps"] == 30
     assert r["decay_violations"] >= 1 and r["first_decay_violation"] == r["blowup_step"]
     tr = {"runs": [dict(r, dataset=0, init=0), dict(r, m=128, dataset=0, init=0)], "widths": [64, 128]}
-    assert g._trend_decision(tr, "decay")[0].status == "fails"
-    assert g._trend_decision(tr, "lam")[0].status != "holds"  # never a clean run
+    assert trend_decision(tr, "decay")[0].status == "fails"
+    assert trend_decision(tr, "lam")[0].status != "holds"  # never a clean run
 
 
 # ----------------------------------------------------------- du.kernel.* decisions and notes
 def test_non_finite_quadrature_bound_cannot_certify():
     """elu has no closed form and no propagated bound (nan): a duplicated row is not certified."""
-    o = du_claims.kernel_pd_outcome("elu", "fc", 4, 3, 2, 5, "duplicated")
+    o = du_pd.kernel_pd_outcome("elu", "fc", 4, 3, 2, 5, "duplicated")
     assert o.status == "band" and not math.isfinite(o.stats["error_bound"])
-    assert du_claims.kernel_pd_outcome("softplus", "fc", 4, 3, 2, 5, "duplicated").status == "fails"
+    assert du_pd.kernel_pd_outcome("softplus", "fc", 4, 3, 2, 5, "duplicated").status == "fails"
 
 
 def test_fails_note_prints_the_numbers_that_decided():
-    o = du_claims.kernel_pd_outcome("erf", "fc", 4, 3, 2, 1, "antipodal")
+    o = du_pd.kernel_pd_outcome("erf", "fc", 4, 3, 2, 1, "antipodal")
     assert o.status == "fails" and o.stats["precision"].startswith("mp")
     assert f"{o.stats['lambda_min_mp']:.2e}" in o.note and f"{o.stats['error_bound_mp']:.1e}" in o.note
     assert o.stats["precision"] in o.note
@@ -444,13 +308,13 @@ def _replays(claim_id: str, payload: dict):
 
 def test_concentration_refutations_replay(monkeypatch):
     # trend in m: tiny widths, where the error saturates near ||K|| (a genuine slowdown)
-    c = du_claims.concentration("fc", [(m, [10 * m + s for s in range(4)]) for m in (1, 2, 4, 8)])
+    c = du_conc.concentration("fc", [(m, [10 * m + s for s in range(4)]) for m in (1, 2, 4, 8)])
     assert c["decision"].status == "fails"
     o = _replays("du.kernel.matches_finite_width", c["payload"])
     assert o.status == "fails" and o.payload == c["payload"]
     # trend in n: forced (errors growing like n^2, beyond n sqrt(log n))
-    monkeypatch.setattr(du_claims, "_gram_error", lambda kind, act, x, H, m, s, k: 1e-3 * x.shape[0] ** 2 * (1 + s % 3 / 50))
-    cn = du_claims.concentration_in_n("resnet", [(n, [(100 * n + s, s) for s in range(3)]) for n in (4, 8, 16)], m=8)
+    monkeypatch.setattr(du_conc, "gram_error", lambda kind, act, x, H, m, s, k: 1e-3 * x.shape[0] ** 2 * (1 + s % 3 / 50))
+    cn = du_conc.concentration_in_n("resnet", [(n, [(100 * n + s, s) for s in range(3)]) for n in (4, 8, 16)], m=8)
     assert cn["decision"].status == "fails"
     assert _replays("du.kernel.matches_finite_width.resnet", cn["payload"]).status == "fails"
 
@@ -458,22 +322,22 @@ def test_concentration_refutations_replay(monkeypatch):
 def test_depth_and_normalisation_refutations_replay(monkeypatch, tmp_path):
     from landscape._core import evidence
 
-    t = du_claims.normalisation_trend("tanh", [(m, [10 * m + s for s in range(4)]) for m in (1, 2, 4)])
+    t = du_norm.normalisation_trend("tanh", [(m, [10 * m + s for s in range(4)]) for m in (1, 2, 4)])
     assert t["decision"].status == "fails"  # widths 1..4: | ||x^(h)||^2 - 1 | does not decay like m^-1/2
     assert _replays("du.normalisation", t["payload"]).status == "fails"
     f = evidence.write_counterexample(tmp_path, "du.normalisation", t["payload"], {"status": "fails"},
                                       profile="quick", seed=0)
     assert evidence.replay(f).still_refutes  # the file round trip `landscape replay FILE` uses
-    real = du_claims._gram_error
-    monkeypatch.setattr(du_claims, "_gram_error",  # forced: the error doubles per layer
+    real = du_depth.gram_error
+    monkeypatch.setattr(du_depth, "gram_error",  # forced: the error doubles per layer
                         lambda kind, act, x, H, m, s, k: 2.0**H * 1e-4 * (1 + s % 3 / 50) * float(np.linalg.norm(k, 2)))
     seeds = [(H, [H + s for s in range(3)]) for H in (2, 4, 8)]
-    rel, _ = du_claims.depth_errors("resnet", seeds, m=4)
-    dec, _ = du_claims.depth_decision(rel)
+    rel, _ = du_depth.depth_errors("resnet", seeds, m=4)
+    dec, _ = du_depth.depth_decision(rel)
     assert dec.status == "fails"
-    p = du_claims._depth_payload(seeds, 4, "softplus", du_claims.DEPTH_N, du_claims.DEPTH_D, du_claims.DEPTH_DATA_SEED)
+    p = du_depth.depth_payload(seeds, 4, "softplus", du_depth.DEPTH_N, du_depth.DEPTH_D, du_depth.DEPTH_DATA_SEED)
     assert _replays("du.depth", p).status == "fails"
-    monkeypatch.setattr(du_claims, "_gram_error", real)
+    monkeypatch.setattr(du_depth, "gram_error", real)
     assert _replays("du.depth", p).status != "fails"  # the real errors do not grow like that
 
 
@@ -486,34 +350,34 @@ def _quick_ctx():
 
 def test_rate_refutation_is_confirmed_at_the_theorem_step_and_replays(monkeypatch):
     real = kz.rate_bound
-    monkeypatch.setattr(du_claims, "_RUNS", {})
+    monkeypatch.setattr(du_train, "_RUNS", {})
     # forced: the envelope 100x stricter only for steps above the theorem's -> not confirmed, inconclusive
     monkeypatch.setattr(kz, "rate_bound", lambda l0, eta, lam, k: real(l0, eta, lam, k) * (1e-2 if eta > 0.07 else 1.0))
-    r = du_claims._rate_claim(_quick_ctx(), "fc")
+    r = du_rate.rate_claim(_quick_ctx(), "fc")
     assert r.verdict == "inconclusive" and "confirmation_at_theorem_eta" in r.statistics
     # forced at every step: confirmed at the theorem's step -> refuted, and the payload replays
-    monkeypatch.setattr(du_claims, "_RUNS", {})
+    monkeypatch.setattr(du_train, "_RUNS", {})
     monkeypatch.setattr(kz, "rate_bound", lambda l0, eta, lam, k: real(l0, eta, lam, k) * 1e-2)
-    r = du_claims._rate_claim(_quick_ctx(), "fc")
+    r = du_rate.rate_claim(_quick_ctx(), "fc")
     assert r.verdict == "refuted" and r.counterexample["eta_rule"] == "theorem"
     assert {m for m, _, _ in r.counterexample["runs"]} == {64, 1024}
     assert _replays("du.thm5_1.linear_rate", r.counterexample).status == "fails"
     p = r.counterexample | {"kind": "resnet", "runs": [[2, 1, 0], [4, 2, 0]]}  # the ResNet replayer too
     assert _replays("du.thm5_1.linear_rate.resnet", p).status == "fails"
     monkeypatch.setattr(kz, "rate_bound", real)
-    monkeypatch.setattr(du_claims, "_RUNS", {})
+    monkeypatch.setattr(du_train, "_RUNS", {})
     assert _replays("du.thm5_1.linear_rate", r.counterexample).status != "fails"  # truncated runs: never clean
 
 
 def test_stability_refutation_replays(monkeypatch):
-    real = du_claims.rate_run
-    monkeypatch.setattr(du_claims, "_RUNS", {})
+    real = du_train.rate_run
+    monkeypatch.setattr(du_train, "_RUNS", {})
 
     def growing(*a, **k):  # forced: the distance grows with m
         r = real(*a, **k)
         return r | {"max_dist": float(r["m"]) * (1 + r["seed"] % 3 / 50)}
 
-    monkeypatch.setattr(du_claims, "rate_run", growing)
+    monkeypatch.setattr(du_train, "rate_run", growing)
     y = [0.5, -0.3, 0.8, -0.9]
     p = {"kind": "fc", "eta_rule": "theorem", "y": y, "n": 4, "d": 32, "H": 2, "activation": "tanh", "c_res": 0.9,
          "x_seed": 21, "key": "max_dist", "runs": [[m, s, None] for m in (1, 2, 4) for s in range(3)]}

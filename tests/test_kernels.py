@@ -84,6 +84,30 @@ def test_closed_form_known_values():
     assert kz.erf_kernel(1.0, 1.0, 1.0) == pytest.approx(2 / math.pi * math.asin(2 / 3), rel=1e-15)
 
 
+def test_activation_record_carries_both_closed_forms():
+    """One activation, one record: the float64 dual kernel and its mpmath twin live together
+    (``Activation.closed_form`` / ``mp_closed_form``) and agree; the mp path reads the record."""
+    import mpmath as mp
+
+    from landscape._lib import activations
+
+    with_mp = {a.name for a in activations.all_activations() if a.mp_closed_form is not None}
+    assert with_mp == set(kz.MP_ACTIVATIONS)
+    assert {a.name for a in activations.all_activations() if a.closed_form is not None} == with_mp
+    k11, k12, k22 = 0.8, -0.3, 1.3
+    for name in kz.MP_ACTIVATIONS:
+        cf, mcf = activations.get(name).closed_form, activations.get(name).mp_closed_form
+        with mp.workdps(40):
+            pair, dpair, mean, c = kz.mp_closed_form(name)
+            assert pair is mcf.pair and dpair is mcf.deriv_pair and mean is mcf.mean
+            args = (mp.mpf(k11), mp.mpf(k12), mp.mpf(k22))
+            assert float(mcf.pair(*args)) == pytest.approx(float(cf.pair(k11, k12, k22)), rel=1e-13, abs=1e-15)
+            assert float(mcf.deriv_pair(*args)) == pytest.approx(float(cf.deriv_pair(k11, k12, k22)), rel=1e-13,
+                                                                 abs=1e-15)
+            assert float(mcf.mean(mp.mpf(k22))) == pytest.approx(float(cf.mean(k22)), rel=1e-13, abs=1e-15)
+            assert float(c) == pytest.approx(kz.c_sigma(name), rel=1e-14)
+
+
 def test_mehler_matches_gauss_hermite_for_smooth_activations():
     k11, k12, k22 = _covariances(2)
     for name in SMOOTH_NO_CF:
@@ -107,7 +131,7 @@ def test_dual_matrix_error_bound_is_honest():
 def test_bivariate_guards_at_correlation_one_and_zero_variance():
     """At rho = +-1 the Cholesky factor has l22 = 0 and the tensor rule collapses to the
     1-d rule of the same degree: E[f(s1 z) g(+-s2 z)]."""
-    f = kz._np_fn("softplus")
+    f = kz.resolve_fn("softplus")
     z, w = kz.gauss_hermite(64)
     s1, s2 = 0.7, 1.9
     for sign in (1.0, -1.0):
@@ -124,7 +148,7 @@ def test_bivariate_guards_at_correlation_one_and_zero_variance():
 # ------------------------------------------------------------------------- networks
 def _numpy_forward(arch: DuArchitecture, p: DuParams, X: np.ndarray) -> list[np.ndarray]:
     """Eq. (2) / eq. (3) written out column-wise (x as column vectors), independently."""
-    f = kz._np_fn(arch.activation)
+    f = kz.resolve_fn(arch.activation)
     c, m, H = kz.c_sigma(arch.activation), arch.m, arch.H
     outs = []
     for x in X:

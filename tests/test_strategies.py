@@ -140,3 +140,66 @@ def test_unknown_family_is_an_error():
     with pytest.raises(LandscapeError, match="unknown dataset families"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         a1_datasets(families=("spiral",)).example()
+
+
+# --- hypotheses stated through strategy options survive shrinking -------------------------------------------
+
+import pytest  # noqa: E402
+from hypothesis import find  # noqa: E402
+
+from landscape import LandscapeError as _LandscapeError  # noqa: E402
+from landscape.strategies import a1_datasets as _a1, cube_datasets as _cube, degenerate_datasets as _deg  # noqa: E402
+
+
+def _columns(x):
+    return [tuple(c) for c in np.asarray(x).T.tolist()]
+
+
+def test_unstated_hypotheses_shrink_to_a_single_point():
+    """Why the options exist: the minimal A1 dataset is one point (a claim about N >= 2 points must say so)."""
+    x = find(_a1(), lambda x: True, settings=settings(database=None, max_examples=50))
+    assert x.shape[1] == 1
+
+
+def test_min_n_and_exclude_origin_hold_for_the_shrunk_example():
+    """'N >= 2 distinct nonzero points': the minimal example of a property that fails everywhere keeps them."""
+    x = find(_a1(min_n=2, exclude_origin=True), lambda x: True, settings=settings(database=None, max_examples=50))
+    cols = _columns(x)
+    assert len(cols) >= 2 and len(set(cols)) == len(cols) and all(any(v != 0 for v in c) for c in cols)
+
+
+@settings(max_examples=60, deadline=None, database=None)
+@given(_a1(min_n=2, exclude_origin=True, families=("with_origin", "symmetric", "lattice")))
+def test_exclude_origin_holds_on_every_example(x):
+    cols = _columns(x)
+    assert len(cols) >= 2 and all(any(v != 0 for v in c) for c in cols)
+
+
+@settings(max_examples=60, deadline=None, database=None)
+@given(_deg(distinct_points=True, exclude_origin=True))
+def test_degenerate_distinct_points(x):
+    cols = _columns(x)
+    assert len(set(cols)) == len(cols) and all(any(v != 0 for v in c) for c in cols) and not satisfies_a1(x)
+
+
+def test_cube_exclude_origin_shrinks_away_from_the_corner():
+    x = find(_cube(exclude_origin=True), lambda x: True, settings=settings(database=None, max_examples=50))
+    assert not np.any(np.all(x == 0.0, axis=1))
+
+
+def test_stated_hypotheses_are_validated():
+    with pytest.raises(_LandscapeError, match=r"a1_datasets\(exclude_origin='yes'\): expected True or False"):
+        _a1(exclude_origin="yes")
+    with pytest.raises(_LandscapeError, match="the only family puts a point at the origin"):
+        _a1(families=("with_origin",), exclude_origin=True)
+    with pytest.raises(_LandscapeError, match="that family repeats a point"):
+        _deg(families=("duplicate",), distinct_points=True)
+
+
+def test_default_strategies_draw_as_before():
+    """No option given: the strategy is the unrestricted one (stored counterexamples depend on its draws)."""
+    from landscape._lib import strategies as S
+
+    assert type(S.a1_datasets()).__name__ == type(S._a1_datasets(min_d0=1, max_d0=3, min_n=1, max_n=6,
+                                                                 families=S.A1_FAMILIES)).__name__
+    assert "filter" not in repr(S.a1_datasets()) and "filter" in repr(S.a1_datasets(exclude_origin=True))

@@ -8,8 +8,8 @@ lists it and ``landscape report --claims-from ...`` reports it.
 from hypothesis import strategies as st
 
 from landscape import Context, Result, claim
-from landscape.claims.lds import lemma3_outcome
-from landscape._lib.strategies import a1_datasets, mlp_specs, seeds
+from landscape.numerics import feature_rank_outcome
+from landscape.strategies import a1_datasets, mlp_specs, seeds
 
 
 @claim(
@@ -27,6 +27,6 @@ def check_sigmoid_with_bias(ctx: Context) -> Result:
         spec = draw(mlp_specs(d0=x.shape[0], activation="sigmoid", bias=True, max_depth=2, min_last=x.shape[1]))
         return x, spec, draw(seeds())
 
-    res = ctx.search(examples(), lambda ex: lemma3_outcome(*ex, draws=ctx.draws), label="sigmoid with bias",
+    res = ctx.search(examples(), lambda ex: feature_rank_outcome(*ex, draws=ctx.draws), label="sigmoid with bias",
                      max_examples=4 * ctx.max_examples)
     return res.result(tried=f"{res.examples} A1 datasets x {ctx.draws} Gaussian weight draws, depth <= 2, d_H >= N")

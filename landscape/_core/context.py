@@ -16,10 +16,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
-import math
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Literal
+from typing import Any, Callable, Iterator
 
 import numpy as np
 from hypothesis import Phase, given, seed, settings
@@ -28,37 +27,8 @@ from hypothesis import strategies as st
 
 from landscape._lib.errors import LandscapeError
 from landscape._lib.jsonable import jsonable
+from landscape._lib.outcome import Outcome, Status
 from landscape._core.profiles import Profile
-
-Status = Literal["holds", "fails", "band"]
-
-
-@dataclass
-class Outcome:
-    """One example's result: status, margin (decades from the deciding threshold), numbers.
-
-    ``payload`` (for ``fails``) holds everything needed to replay the counterexample:
-    JSON-serialisable values only (lists, numbers, strings).
-    """
-
-    status: Status
-    margin: float = math.inf
-    stats: dict[str, Any] = field(default_factory=dict)
-    payload: dict[str, Any] | None = None
-    note: str = ""
-
-    @classmethod
-    def holds(cls, margin: float = math.inf, **stats: Any) -> "Outcome":
-        return cls("holds", margin, stats)
-
-    @classmethod
-    def fails(cls, payload: dict[str, Any], margin: float = math.inf, note: str = "", **stats: Any) -> "Outcome":
-        return cls("fails", margin, stats, payload, note)
-
-    @classmethod
-    def band(cls, note: str = "", **stats: Any) -> "Outcome":
-        return cls("band", 0.0, stats, None, note)
-
 
 def verdict_of(outcomes: list[Outcome], *, budget_spent: bool = True) -> str:
     """The verdict rule (see the module docstring)."""
@@ -352,7 +322,7 @@ class Context:
     def _store_example(self, shrunk: Outcome, example: Any, label: str) -> Outcome:
         """``shrunk`` with its example stored in the payload (``_search``: label, index, tagged JSON),
         when the claim has no replay function and the example can be encoded; else ``shrunk`` as is."""
-        from landscape._core.payload import encode_example
+        from landscape._lib.payload import encode_example
 
         if self.claim is None or getattr(self.claim, "replay", None) is not None or not isinstance(shrunk.payload, dict):
             return shrunk
@@ -392,7 +362,7 @@ def replay_stored_example(claim: Any, payload: dict[str, Any], *, profile: str, 
     before reaching the search) needs a hand-written replay function (``@check.replayer``).
     """
     from landscape._core import profiles
-    from landscape._core.payload import decode_example, require_dict, require_int, require_str
+    from landscape._lib.payload import decode_example, require_dict, require_int, require_str
 
     fn_name = getattr(claim.check, "__name__", "check")
     needs = f"give the claim a hand-written replay function (@{fn_name}.replayer)"

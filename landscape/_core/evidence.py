@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import math
 import os
 import platform
 import sys
@@ -295,7 +294,7 @@ def replay(path: str | Path, *, timeout: float | None = None, any_error_malforme
 
     A claim without one is replayed generically from the search example stored in the file
     (:func:`landscape._core.context.replay_stored_example`).  A LandscapeError of the replay (the
-    payload helpers of :mod:`landscape._core.payload` name the bad field) and a KeyError, TypeError
+    payload helpers of :mod:`landscape._lib.payload` name the bad field) and a KeyError, TypeError
     or IndexError are reported as a malformed file (LandscapeError); with
     ``any_error_malformed`` (``landscape replay``) so is *every* exception (a ValueError, a
     torch shape mismatch ...).  Without it other exceptions propagate: the runner keeps a

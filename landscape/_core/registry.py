@@ -69,8 +69,13 @@ class Claim:
 
 _REGISTRY: dict[str, Claim] = {}
 _BUILTINS_LOADED = False
-BUILTIN_MODULES = ("landscape.claims.lds", "landscape.claims.lds_search", "landscape.claims.jiang", "landscape.claims.du",
-                   "landscape.claims.golikov")
+#: The claim packages shipped with landscape, one per paper, imported in this order.
+BUILTIN_MODULES = ("landscape.claims.lds", "landscape.claims.jiang", "landscape.claims.du", "landscape.claims.golikov")
+
+
+def is_builtin_module(module: str) -> bool:
+    """Is ``module`` one of the built-in claim packages or a module inside one?"""
+    return any(module == m or module.startswith(m + ".") for m in BUILTIN_MODULES)
 
 
 def claim(
@@ -103,14 +108,14 @@ def claim(
         c = Claim(id=id, title=title, source=source, statement=statement, check=fn, expected=expected,
                   paper=paper, hypotheses=tuple(hypotheses), why=why, module=fn.__module__, tags=tuple(tags))
         c.check = _bound_check(c, fn)
-        builtin = c.module in BUILTIN_MODULES
+        builtin = is_builtin_module(c.module)
         if not builtin:  # a user claim: the built-in ids must be known before it may take one
             _import_builtin_modules()
         old = _REGISTRY.get(id)
         if old is not None:
-            if old.module in BUILTIN_MODULES and not builtin:
+            if is_builtin_module(old.module) and not builtin:
                 raise LandscapeError(f"claim id {id!r} is already a built-in claim ({old.module}); choose another id")
-            if builtin and old.module not in BUILTIN_MODULES:
+            if builtin and not is_builtin_module(old.module):
                 raise LandscapeError(f"claim id {id!r} of {old.module} ({_where(old)}) shadows the built-in claim "
                                      f"of {c.module}; choose another id")
             if old.module != c.module:
@@ -163,7 +168,7 @@ def _entry_point_modules() -> tuple[str, ...]:
 def loaded_automatically(c: Claim) -> bool:
     """True for a claim that every ``landscape`` command finds without ``--claims-from``: a built-in
     claim or one of a module (or its submodules) registered under the entry-point group ``landscape.claims``."""
-    return c.module in BUILTIN_MODULES or any(c.module == m or c.module.startswith(m + ".")
+    return is_builtin_module(c.module) or any(c.module == m or c.module.startswith(m + ".")
                                               for m in _entry_point_modules())
 
 

@@ -2,7 +2,18 @@
 
 Each :class:`Activation` carries
 
-* ``torch``: the float64 torch implementation used by the networks;
+* ``torch``: the float64 torch implementation used by the networks; :meth:`Activation.derivative`
+  its derivative (autograd), :meth:`Activation.numpy` / :meth:`Activation.mpmath` the numpy and
+  mpmath forms;
+* ``closed_form``: the dual kernel -- exact Gaussian moments ``E[s(u)s(v)]``, ``E[s'(u)s'(v)]``,
+  ``E[s]`` (:class:`landscape._lib.gaussian.ClosedForm`) -- where known (relu, leaky_relu, linear,
+  erf, exp, poly2, poly3), else ``None``; ``mp_closed_form`` the same moments as mpmath
+  functions (:class:`landscape._lib.gaussian.MpClosedForm`, for the multiple-precision ``K^(H)``);
+  :meth:`Activation.as_numpy` / :meth:`Activation.numpy_derivative` the float64 numpy forms of
+  ``sigma``, ``sigma'`` and higher derivatives the quadratures integrate;
+  :meth:`Activation.c_sigma` / :meth:`Activation.second_moment`
+  (Du et al. ``002_7f4fd584f3752d2b.txt``, below eq. (2)) use it or Gaussian quadrature, the way
+  neural-tangents keeps an activation and its kernel together;
 * ``expr``: the same function as a sympy expression in the real symbol :data:`Z`
   (``None`` only where no closed form exists); the suite checks that both agree;
 * metadata: ``continuous``, ``analytic``, ``polynomial_degree`` (``None`` if not a
@@ -47,13 +58,17 @@ The polynomials z^p are registered for p = 2..6 (``poly2`` .. ``poly6``).
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
+import mpmath as mp
+import numpy as np
 import sympy as sp
 import torch
 import torch.nn.functional as F
 
+from landscape._lib import gaussian
 from landscape._lib.errors import LandscapeError
 
 #: The real symbol every activation expression is written in.
@@ -128,9 +143,72 @@ class Activation:
     prop1_delta: sp.Expr | None = None
     zero_families: tuple[ZeroFamily, ...] = ()
     tags: tuple[str, ...] = field(default=())
+    closed_form: gaussian.ClosedForm | None = None
+    mp_closed_form: gaussian.MpClosedForm | None = None
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         return self.torch(x)
+
+    def derivative(self) -> TorchFn:
+        """``sigma'`` as a float64 torch function (autograd).
+
+        At a kink the value is torch's one-sided choice (``relu'(0) = 0``), exactly the
+        derivative torch back-propagates, so manual and autograd gradients agree.
+        """
+        act = self
+
+        def d(x: torch.Tensor) -> torch.Tensor:
+            with torch.enable_grad():
+                t = x.detach().clone().requires_grad_(True)
+                (g,) = torch.autograd.grad(act.torch(t).sum(), t)
+            return g
+
+        return d
+
+    def as_numpy(self, derivative: bool = False) -> Callable[[np.ndarray], np.ndarray]:
+        """``sigma`` (or ``sigma'``, :meth:`derivative`) as a float64 numpy function: the input
+        goes through ``np.asarray(x, dtype=float64)``, then the torch form (moved from
+        ``kernels._np_fn``; the integrand of every quadrature of the Du et al. kernels)."""
+        tf = self.derivative() if derivative else self.torch
+
+        def f(x: np.ndarray) -> np.ndarray:
+            return tf(torch.as_tensor(np.asarray(x, dtype=np.float64))).numpy()
+
+        return f
+
+    def numpy_derivative(self, order: int) -> Callable[[np.ndarray], np.ndarray]:
+        """``sigma^(order)`` as a float64 numpy function by nested autograd (``order = 0``: sigma
+        itself; moved from ``kernels._derivative_np``; used by the error propagation of the
+        analytic ``K^(H)``, Price's theorem)."""
+        act = self
+
+        def f(x: np.ndarray) -> np.ndarray:
+            t = torch.as_tensor(np.asarray(x, dtype=np.float64)).detach().clone().requires_grad_(True)
+            with torch.enable_grad():
+                y = act.torch(t)
+                for _ in range(order):
+                    (y,) = torch.autograd.grad(y.sum(), t, create_graph=True)
+            return y.detach().numpy()
+
+        return f
+
+    def second_moment(self, *, degree: int | None = None, check_degree: int | None = None) -> gaussian.QuadEstimate:
+        """``E_{z~N(0,1)}[sigma(z)^2]`` by quadrature (:func:`landscape._lib.gaussian.second_moment_of`:
+        Gauss-Hermite if smooth, else the split half-line rule), with its check."""
+        return gaussian.second_moment_of(self.as_numpy(), self.smooth, degree=degree, check_degree=check_degree)
+
+    def c_sigma(self, *, closed: bool = True) -> float:
+        """``c_sigma = (E_{z~N(0,1)}[sigma(z)^2])^{-1}`` (Du et al., below eq. (2)): the exact second
+        moment of :attr:`closed_form` where known (``relu``: exactly ``2.0``) unless ``closed=False``,
+        otherwise :meth:`second_moment`."""
+        cf = self.closed_form
+        if closed and cf is not None:
+            e2 = float(cf.pair(1.0, 1.0, 1.0))
+        else:
+            e2 = self.second_moment().value
+        if not (e2 > 0 and math.isfinite(e2)):
+            raise LandscapeError(f"activation {self.name!r} has E[sigma(z)^2] = {e2!r}; expected a finite positive value")
+        return 1.0 / e2
 
     def mpmath(self) -> Callable:
         """The sympy expression as an mpmath function (for multiple-precision checks); built once."""
@@ -148,6 +226,10 @@ class Activation:
         rational slopes, or a polynomial with rational coefficients): hidden outputs of float64
         data and weights are then computable exactly (:meth:`landscape._lib.networks.mlp.MLP.hidden_exact`)."""
         return self.name in _RATIONAL_EXACT
+
+    def rational(self) -> Callable:
+        """sigma on :class:`fractions.Fraction` values (exact), for a :attr:`rational_exact` activation."""
+        return _RATIONAL_EXACT[self.name]
 
     def numpy(self) -> Callable:
         """The torch implementation as a float64 numpy function."""
@@ -296,3 +378,65 @@ def _leaky_q(v):
 
 _RATIONAL_EXACT.update({"relu": _relu_q, "leaky_relu": _leaky_q, "linear": lambda v: v,
                         **{f"poly{p}": _power_q(p) for p in range(2, 7)}})
+
+
+def _closed_forms() -> dict[str, gaussian.ClosedForm]:
+    """The dual kernels of the activations that have one (moved from ``kernels._cf_table``)."""
+    f64 = lambda k: np.asarray(k, dtype=np.float64)  # noqa: E731
+    al = -float(get("leaky_relu").torch(torch.tensor(-1.0, dtype=torch.float64)))
+    r2pi = math.sqrt(2 * math.pi)
+    return {
+        "relu": gaussian.ClosedForm(gaussian.relu_kernel, gaussian.relu_derivative_kernel,
+                                    lambda k: np.sqrt(f64(k)) / r2pi),
+        "leaky_relu": gaussian.ClosedForm(lambda a, b, c: gaussian.leaky_relu_kernel(a, b, c, al),
+                                          lambda a, b, c: gaussian.leaky_relu_derivative_kernel(a, b, c, al),
+                                          lambda k: (1 - al) * np.sqrt(f64(k)) / r2pi),
+        "linear": gaussian.ClosedForm(lambda a, b, c: f64(b) + 0 * f64(a) * f64(c),
+                                      lambda a, b, c: np.ones(np.broadcast(f64(a), f64(b), f64(c)).shape),
+                                      lambda k: 0 * f64(k)),
+        "erf": gaussian.ClosedForm(gaussian.erf_kernel, gaussian.erf_derivative_kernel, lambda k: 0 * f64(k)),
+        "exp": gaussian.ClosedForm(lambda a, b, c: np.exp((f64(a) + f64(c)) / 2 + f64(b)),
+                                   lambda a, b, c: np.exp((f64(a) + f64(c)) / 2 + f64(b)),
+                                   lambda k: np.exp(f64(k) / 2)),
+        "poly2": gaussian.ClosedForm(lambda a, b, c: f64(a) * f64(c) + 2 * f64(b) ** 2,
+                                     lambda a, b, c: 4 * f64(b) + 0 * f64(a) * f64(c),
+                                     lambda k: f64(k)),
+        "poly3": gaussian.ClosedForm(lambda a, b, c: 9 * f64(a) * f64(c) * f64(b) + 6 * f64(b) ** 3,
+                                     lambda a, b, c: 9 * (f64(a) * f64(c) + 2 * f64(b) ** 2),
+                                     lambda k: 0 * f64(k)),
+    }
+
+
+def _mp_closed_forms() -> dict[str, gaussian.MpClosedForm]:
+    """The same dual kernels as mpmath functions (moved from ``kernels._mp_closed_form``); each
+    is evaluated at the mpmath precision in effect when it is called."""
+    with mp.workprec(53):  # the float64 slope, exactly
+        al = mp.mpf(-float(get("leaky_relu").torch(torch.tensor(-1.0, dtype=torch.float64))))
+    relu_pair, relu_dpair = gaussian.mp_relu_kernel, gaussian.mp_relu_derivative_kernel
+
+    def leaky_dpair(a, b, c):
+        pu = mp.mpf(1) / 2 if a > 0 else mp.mpf(0)
+        pv = mp.mpf(1) / 2 if c > 0 else mp.mpf(0)
+        return al * al + al * (1 - al) * (pu + pv) + (1 - al) ** 2 * relu_dpair(a, b, c)
+
+    exp_pair = lambda a, b, c: mp.exp((a + c) / 2 + b)  # noqa: E731
+    return {
+        "erf": gaussian.MpClosedForm(lambda a, b, c: 2 / mp.pi * mp.asin(2 * b / mp.sqrt((1 + 2 * a) * (1 + 2 * c))),
+                                     lambda a, b, c: 4 / mp.pi / mp.sqrt((1 + 2 * a) * (1 + 2 * c) - 4 * b * b),
+                                     lambda k: mp.mpf(0)),
+        "relu": gaussian.MpClosedForm(relu_pair, relu_dpair, lambda k: mp.sqrt(k / (2 * mp.pi))),
+        "leaky_relu": gaussian.MpClosedForm(
+            lambda a, b, c: al * al * b + al * (1 - al) * b + (1 - al) ** 2 * relu_pair(a, b, c), leaky_dpair,
+            lambda k: (1 - al) * mp.sqrt(k / (2 * mp.pi))),
+        "linear": gaussian.MpClosedForm(lambda a, b, c: b, lambda a, b, c: mp.mpf(1), lambda k: mp.mpf(0)),
+        "poly2": gaussian.MpClosedForm(lambda a, b, c: a * c + 2 * b * b, lambda a, b, c: 4 * b, lambda k: k),
+        "poly3": gaussian.MpClosedForm(lambda a, b, c: 9 * a * c * b + 6 * b ** 3,
+                                       lambda a, b, c: 9 * (a * c + 2 * b * b), lambda k: mp.mpf(0)),
+        "exp": gaussian.MpClosedForm(exp_pair, exp_pair, lambda k: mp.exp(k / 2)),
+    }
+
+
+_MP_CF = _mp_closed_forms()
+for _n, _cf in _closed_forms().items():
+    _REGISTRY[_n] = replace(_REGISTRY[_n], closed_form=_cf, mp_closed_form=_MP_CF.get(_n))
+del _n, _cf, _MP_CF

@@ -114,3 +114,35 @@ def complex_to_real(theta: np.ndarray, n: tuple[int, ...], *, check: bool = True
         c[jp] = 2 * theta[jp].real
         c[jm] = -2 * theta[jp].imag
     return c
+
+
+def exact_feature_rank(x: np.ndarray, n: tuple[int, ...]) -> int | None:
+    """Rank of the real feature matrix in exact arithmetic (sympy), for dyadic/rational data.
+
+    The matrix is :func:`real_features` (rows: the points ``x`` of shape ``(T, K)``; columns: the
+    box ``n``, eq. 6 with the ``2 pi``) with every entry exact; None when a coordinate is not a
+    rational with denominator <= 64 (``jiang.thm1.zero_loss`` reports it for every failure).
+    """
+    import sympy as sp  # only here: the float64 views above do not need sympy
+
+    try:
+        xr = [[sp.nsimplify(float(v), rational=True) for v in row] for row in x]
+    except (ValueError, TypeError):
+        return None
+    if any(r.q > 64 for row in xr for r in row):
+        return None
+    ks = box(n)
+    rows = []
+    for p in xr:
+        row = []
+        for k in ks:
+            ph = 2 * sp.pi * sum(int(ki) * pi for ki, pi in zip(k, p))
+            if not any(k):
+                row.append(sp.Integer(1))
+            elif _positive(k):
+                row.append(sp.cos(ph))
+            else:
+                row.append(sp.sin(-ph))
+        rows.append(row)
+    return int(sp.Matrix(rows).rank(simplify=True))
+

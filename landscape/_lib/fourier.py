@@ -92,7 +92,8 @@ __all__ = [
 
 
 # -- validation ---------------------------------------------------------------------------------------------------
-def _check_n(n: Sequence[int]) -> tuple[int, ...]:
+def check_n(n: Sequence[int]) -> tuple[int, ...]:
+    """Validate the truncation orders ``n = (n_1, .., n_K)`` (integers >= 0); a bad value raises LandscapeError."""
     try:
         t = tuple(int(v) for v in n)
     except TypeError:
@@ -104,13 +105,15 @@ def _check_n(n: Sequence[int]) -> tuple[int, ...]:
     return t
 
 
-def _check_rule(rule: str) -> str:
+def check_rule(rule: str) -> str:
+    """Validate a quadrature rule name (one of :data:`RULES`)."""
     if rule not in RULES:
         raise LandscapeError(f"quadrature rule {rule!r} is unknown; expected one of {', '.join(RULES)}")
     return rule
 
 
-def _check_grid(G: int, n: tuple[int, ...]) -> int:
+def check_grid(G: int, n: tuple[int, ...]) -> int:
+    """Validate the grid resolution ``G`` per axis for orders ``n`` (an integer large enough to resolve them)."""
     if isinstance(G, bool) or not isinstance(G, (int, np.integer)):
         raise LandscapeError(f"grid resolution G={G!r} is invalid; expected an integer")
     G = int(G)
@@ -123,7 +126,7 @@ def _check_grid(G: int, n: tuple[int, ...]) -> int:
 
 def grid_points_per_axis(G: int, rule: Rule = "trapezoid") -> int:
     """Samples per axis: ``G + 1`` for the trapezoid rule, ``G`` for the periodic rule."""
-    return int(G) + 1 if _check_rule(rule) == "trapezoid" else int(G)
+    return int(G) + 1 if check_rule(rule) == "trapezoid" else int(G)
 
 
 def grid(k_dim: int, G: int, *, rule: Rule = "trapezoid") -> np.ndarray:
@@ -149,7 +152,7 @@ def _infer_G(P: int, k_dim: int, rule: str) -> int:
     raise LandscapeError(f"{P} samples do not form a {k_dim}-d grid; expected P = m^{k_dim} points ordered as grid()")
 
 
-def _finite(t: torch.Tensor) -> bool:
+def finite(t: torch.Tensor) -> bool:
     """All entries finite?  One cheap reduction; the full elementwise test only if the sum is not finite."""
     if t.numel() == 0:
         return True
@@ -171,7 +174,7 @@ def _as_values(values: np.ndarray | torch.Tensor) -> torch.Tensor:
     t = t.to(torch.float64)
     if t.ndim < 1:
         raise LandscapeError(f"samples have shape {tuple(t.shape)}; expected (..., P) values on the grid")
-    if not _finite(t):
+    if not finite(t):
         raise LandscapeError("samples contain NaN or inf; expected finite function values on the grid")
     return t
 
@@ -223,7 +226,7 @@ def _core(v: torch.Tensor, n: tuple[int, ...], rule: str) -> tuple[torch.Tensor,
     """
     k_dim = len(n)
     P = v.shape[0]
-    G = _check_grid(_infer_G(P, k_dim, rule), n)
+    G = check_grid(_infer_G(P, k_dim, rule), n)
     m = grid_points_per_axis(G, rule)
     u = v.reshape(*([m] * k_dim), *v.shape[1:])
     dims = tuple(range(k_dim))
@@ -249,8 +252,8 @@ def coefficients_torch(values: torch.Tensor, n: Sequence[int], *, rule: Rule = "
     Gradients flow through the FFT, so ``Q(theta(w))`` can be differentiated in ``w``
     (this is the exact chain rule behind eq. (8)-(9) in the discretised setting).
     """
-    n = _check_n(n)
-    rule = _check_rule(rule)
+    n = check_n(n)
+    rule = check_rule(rule)
     if not torch.is_tensor(values) or values.is_complex() or values.ndim < 1:
         raise LandscapeError("values must be a real torch tensor of shape (..., P)")
     theta, _, _ = _core(values.to(torch.float64).movedim(-1, 0), n, rule)
@@ -304,8 +307,8 @@ def transform(values: np.ndarray | torch.Tensor, n: Sequence[int], *, rule: Rule
     with the batch axes in their original order.  See the module docstring for the error
     of this approximation of eq. (4).
     """
-    n = _check_n(n)
-    rule = _check_rule(rule)
+    n = check_n(n)
+    rule = check_rule(rule)
     if axis not in (0, -1):
         raise LandscapeError(f"axis={axis!r} is invalid; expected 0 (samples first) or -1 (samples last)")
     v = _as_values(values)
@@ -325,8 +328,8 @@ def coefficients(values: np.ndarray | torch.Tensor, n: Sequence[int], *, rule: R
 def sample(fn: Callable[[np.ndarray], np.ndarray], n: Sequence[int], G: int, *,
            rule: Rule = "trapezoid") -> Truncated:
     """Sample ``fn`` (numpy ``(P, K) -> (..., P)``, real) on ``grid(len(n), G, rule)`` and :func:`transform` it."""
-    n = _check_n(n)
-    _check_grid(G, n)
+    n = check_n(n)
+    check_grid(G, n)
     x = grid(len(n), G, rule=rule)
     v = np.asarray(fn(x))
     if v.ndim < 1 or v.shape[-1] != x.shape[0]:
@@ -374,7 +377,7 @@ def to_real(theta: np.ndarray, n: Sequence[int], *, check: bool = True) -> np.nd
     With ``check`` the input must be conjugate-symmetric to relative ``1e-12`` (as in
     :mod:`landscape._lib.canonical`); FFT coefficients of real samples are so by construction.
     """
-    n = _check_n(n)
+    n = check_n(n)
     theta = np.asarray(theta, dtype=np.complex128)
     src, imag, scale, partner = _real_map(n)
     if theta.ndim < 1 or theta.shape[-1] != len(src):
@@ -394,7 +397,7 @@ def to_real(theta: np.ndarray, n: Sequence[int], *, check: bool = True) -> np.nd
 
 def to_complex(c: np.ndarray, n: Sequence[int]) -> np.ndarray:
     """Batched ``canonical.real_to_complex``: ``(..., N)`` real -> ``(..., N)`` conjugate-symmetric complex."""
-    n = _check_n(n)
+    n = check_n(n)
     c = np.asarray(c)
     src, imag, scale, partner = _real_map(n)
     if np.iscomplexobj(c) or c.ndim < 1 or c.shape[-1] != len(src):
@@ -467,7 +470,8 @@ class Refinement:
                 "relative_error": self.relative_error}
 
 
-def _subsample(v: torch.Tensor, k_dim: int, step: int) -> torch.Tensor:
+def subsample(v: torch.Tensor, k_dim: int, step: int) -> torch.Tensor:
+    """Every ``step``-th grid point per axis of a flattened ``K``-dimensional grid of values ``v``."""
     m = int(round(v.shape[-1] ** (1.0 / k_dim)))
     while m**k_dim < v.shape[-1]:
         m += 1
@@ -484,8 +488,8 @@ def refinement_from_values(values: np.ndarray | torch.Tensor, n: Sequence[int], 
     The coarser grids are sub-grids (every 2nd, 4th, ... node), so no re-sampling is
     needed; ``G`` (the coarsest) must still satisfy ``G >= 2 max(n) + 1``.
     """
-    n = _check_n(n)
-    rule = _check_rule(rule)
+    n = check_n(n)
+    rule = check_rule(rule)
     if isinstance(levels, bool) or not isinstance(levels, (int, np.integer)) or levels < 2:
         raise LandscapeError(f"levels={levels!r} is invalid; expected an integer >= 2 (at least G and 2G)")
     v = _as_values(values)
@@ -497,7 +501,7 @@ def refinement_from_values(values: np.ndarray | torch.Tensor, n: Sequence[int], 
     thetas = []
     for lev in range(levels):
         s = 2 ** (levels - 1 - lev)
-        thetas.append(transform(_subsample(v, len(n), s), n, rule=rule))
+        thetas.append(transform(subsample(v, len(n), s), n, rule=rule))
     grids = tuple(t.G for t in thetas)
     diffs = tuple(float(np.max(np.abs(a.theta - b.theta))) if a.theta.size else 0.0
                   for a, b in zip(thetas[:-1], thetas[1:]))
@@ -515,8 +519,8 @@ def discretisation_error(fn: Callable[[np.ndarray], np.ndarray], n: Sequence[int
 
     ``fn`` is sampled once on the finest grid ``2^(levels-1) G``; see :class:`Refinement`.
     """
-    n = _check_n(n)
-    _check_grid(G, n)
+    n = check_n(n)
+    check_grid(G, n)
     if isinstance(levels, bool) or not isinstance(levels, (int, np.integer)) or levels < 2:
         raise LandscapeError(f"levels={levels!r} is invalid; expected an integer >= 2 (at least G and 2G)")
     x = grid(len(n), int(G) * 2 ** (levels - 1), rule=rule)

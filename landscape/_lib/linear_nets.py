@@ -24,6 +24,11 @@ is a critical point of ``L_deep``: every gradient ``(W_H..W_{k+1})^T (R X - Y) X
 minimum; any other ``S`` (including ``S = {}``, all weights 0 when ``H >= 2``) is a saddle
 with a higher loss -- Kawaguchi's "bad saddles" when ``H >= 3`` and ``|S| < d_p`` (the
 Hessian has no negative eigenvalue there).
+
+First-order condition (:func:`linear_first_order`): with ``R = W_H ... W_1`` (computed exactly,
+:func:`exact_chain`) and ``G = (R X - Y) X^T``, every critical point of ``L_deep`` has
+``R^T G = 0`` and ``G R^T = 0`` -- decided in exact rational arithmetic, invariant under the
+weight-space symmetries.  :func:`balanced_factorisation` re-factors a product in balance.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from landscape._lib import tolerance
 from landscape._lib.errors import LandscapeError
 
 
@@ -178,3 +184,80 @@ def subset_critical_point(x: np.ndarray, y: np.ndarray, dims: tuple[int, ...], s
             w[:k, :k] = np.eye(k)
         ws.append(w)
     return ws
+
+
+def exact_chain(ws: list[np.ndarray]) -> list[list] | None:
+    """``W_H ... W_1`` (eq. (3)) in exact rational arithmetic from the float64 entries (None if the shapes do not chain)."""
+    from fractions import Fraction
+
+    mats = [[[Fraction(float(v)) for v in row] for row in np.asarray(m, dtype=np.float64)] for m in ws]
+    r = mats[0]
+    for m in mats[1:]:
+        if len(m[0]) != len(r):
+            return None
+        r = [[sum(m[i][k] * r[k][j] for k in range(len(r))) for j in range(len(r[0]))] for i in range(len(m))]
+    return r
+
+
+def linear_first_order(ws: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> tuple[tolerance.Decision, dict] | None:
+    """The first-order condition of a critical point of eq. (3), from the product alone, in exact arithmetic.
+
+    With ``R = W_H ... W_1`` and ``G = (R X - Y) X^T`` (the gradient of eq. (4)'s loss at ``R``):
+    ``W_1^T dL/dW_1 = R^T G`` and ``dL/dW_H W_H^T = G R^T``, so every critical point of ``L_deep`` has
+    ``R^T G = 0`` and ``G R^T = 0`` -- the first-order condition of Theorem 2.1's ``R`` on the rank-constrained
+    problem (section 2.1.1).  Both depend on ``R`` only, so they are invariant under every weight-space symmetry
+    (``W_k -> A_k W_k A_{k-1}^{-1}``, components of ``W_{k+1}`` on the left null space of ``W_k`` ...), and they are
+    computed exactly (rationals from the float64 weights): neither a drift of the factors (norms ~ 10^2 whose
+    product is O(1), Hessian eigenvalues ~ 10^15 that make the certificate's gradient scale ``Lambda |w|``
+    swallow any gradient) nor its cancellation in float64 can fake them.  Decided on
+    ``r = max(|R^T G|, |G R^T|) / (|R| |G|)`` (0 when ``R = 0`` or ``G = 0``).  None if ``ws`` do not chain.
+    """
+    from fractions import Fraction
+
+    r = exact_chain(ws)
+    if r is None:
+        return None
+    xs = [[Fraction(float(v)) for v in row] for row in np.asarray(x, dtype=np.float64)]
+    ys = [[Fraction(float(v)) for v in row] for row in np.asarray(y, dtype=np.float64)]
+    if len(r[0]) != len(xs) or len(r) != len(ys):
+        return None
+    n, d0, dy = len(xs[0]), len(xs), len(ys)
+    e = [[sum(r[i][k] * xs[k][j] for k in range(d0)) - ys[i][j] for j in range(n)] for i in range(dy)]
+    g = [[sum(e[i][j] * xs[k][j] for j in range(n)) for k in range(d0)] for i in range(dy)]
+    rtg = [[sum(r[i][a] * g[i][b] for i in range(dy)) for b in range(d0)] for a in range(d0)]  # R^T G
+    grt = [[sum(g[a][k] * r[b][k] for k in range(d0)) for b in range(dy)] for a in range(dy)]  # G R^T
+
+    def sq(m):
+        return sum(v * v for row in m for v in row)
+
+    nr, ng, n1, n2 = sq(r), sq(g), sq(rtg), sq(grt)
+    ratio = 0.0 if nr == 0 or ng == 0 else math.sqrt(float(max(n1, n2) / (nr * ng)))
+    dec = tolerance.classify(ratio, precision="exact")
+    return dec, {"first_order_ratio": ratio, "product_norm": math.sqrt(float(nr)),
+                 "shallow_grad_norm": math.sqrt(float(ng)), "first_order": dec.outcome}
+
+
+def balanced_factorisation(net: DeepLinear, w: torch.Tensor) -> torch.Tensor:
+    """A balanced factorisation of the exact product ``R`` (same ``R``, same loss up to rounding):
+    ``W_1 = E_1 S^{1/H} V^T``, ``W_k = E_k S^{1/H} E_{k-1}^T``, ``W_H = U S^{1/H} E_{H-1}^T`` on the top ``d_p``
+    singular triplets of ``R`` (``E_k`` the coordinate embeddings).  A fresh start for a run whose end point the
+    first-order condition (:func:`linear_first_order`) certifies non-stationary although the certificate's
+    float64 scale called it stationary: the factors drifted off any balanced representative."""
+    ws = [m.detach().numpy() for m in net.unflatten(w)]
+    rr = np.array([[float(v) for v in row] for row in exact_chain(ws)])
+    if net.depth == 1:
+        return net.flatten([rr])
+    u, s, vt = np.linalg.svd(rr, full_matrices=False)
+    k = min(net.bottleneck, len(s))
+    c = s[:k] ** (1.0 / net.depth)
+    out = []
+    for j, (a, b) in enumerate(net.shapes()):
+        m = np.zeros((a, b))
+        if j == 0:
+            m[:k, :] = c[:, None] * vt[:k]
+        elif j == net.depth - 1:
+            m[:, :k] = u[:, :k] * c[None, :]
+        else:
+            m[:k, :k] = np.diag(c)
+        out.append(m)
+    return net.flatten(out)

@@ -48,6 +48,8 @@ def register(loss: Loss) -> Loss:
 
 
 def get(name: str) -> Loss:
+    """The registered convex loss ``name`` (``squared``, ``absolute``, ``huber``, ...); an unknown name
+    raises :class:`LandscapeError` listing the registered ones and the closest matches."""
     try:
         return _REGISTRY[name]
     except KeyError:

@@ -58,6 +58,40 @@ def _families_arg(fn: str, families: object, known: tuple[str, ...]) -> tuple[st
     return tuple(families)
 
 
+def _bool_arg(fn: str, name: str, value: object) -> bool:
+    from landscape._lib.errors import LandscapeError
+
+    if not isinstance(value, bool):
+        raise LandscapeError(f"{fn}({name}={value!r}): expected True or False")
+    return value
+
+
+def _has_origin(x: np.ndarray, axis: int) -> bool:
+    """Is some point (a column for ``axis=1``, a row for ``axis=0``) exactly zero?"""
+    return bool(np.any(np.all(np.asarray(x) == 0.0, axis=1 - axis)))
+
+
+def _points_distinct(x: np.ndarray, axis: int) -> bool:
+    """Are the points (columns for ``axis=1``, rows for ``axis=0``) pairwise distinct (exactly)?"""
+    pts = np.asarray(x) if axis == 0 else np.asarray(x).T
+    return len({tuple(p.tolist()) for p in pts}) == pts.shape[0]
+
+
+def _stated(strategy: st.SearchStrategy, *, exclude_origin: bool = False, distinct_points: bool = False,
+            axis: int) -> st.SearchStrategy:
+    """``strategy`` restricted to datasets meeting the stated hypotheses.
+
+    Restrictions are Hypothesis filters, so every example -- the shrunk counterexample included
+    -- satisfies them (Hypothesis shrinks only through examples that pass the filter).  With no
+    restriction the strategy is returned unchanged (its draws are exactly the unrestricted ones).
+    """
+    if distinct_points:
+        strategy = strategy.filter(lambda x: _points_distinct(x, axis))
+    if exclude_origin:
+        strategy = strategy.filter(lambda x: not _has_origin(x, axis))
+    return strategy
+
+
 @st.composite
 def _distinct_grid(draw, n: int, *, lo: int = -8, hi: int = 8, scale: float = 0.25) -> list[float]:
     vals = draw(st.lists(st.integers(lo, hi), min_size=n, max_size=n, unique=True))
@@ -65,17 +99,30 @@ def _distinct_grid(draw, n: int, *, lo: int = -8, hi: int = 8, scale: float = 0.
 
 
 def a1_datasets(*, min_d0: int = 1, max_d0: int = 3, min_n: int = 1, max_n: int = 6,
-                families: tuple[str, ...] = A1_FAMILIES) -> st.SearchStrategy[np.ndarray]:
+                families: tuple[str, ...] = A1_FAMILIES,
+                exclude_origin: bool = False) -> st.SearchStrategy[np.ndarray]:
     """Datasets meeting Li-Ding-Sun Assumption A1 only: some coordinate k has distinct values.
 
-    All other coordinates may repeat (points may coincide in all but one coordinate).
-    Needs ``1 <= min_d0 <= max_d0``, ``1 <= min_n <= max_n`` and a non-empty ``families``
-    (else LandscapeError, when the strategy is built).
+    All other coordinates may repeat (points may coincide in all but one coordinate); the
+    points (columns) are pairwise distinct, as A1 implies.  State a claim's hypotheses with
+    ``min_n`` (at least that many points) and ``exclude_origin=True`` (no point is 0; the
+    ``with_origin`` family is then left out), so that shrinking keeps them: "N >= 2 distinct
+    nonzero points" is ``a1_datasets(min_n=2, exclude_origin=True)``.  Needs
+    ``1 <= min_d0 <= max_d0``, ``1 <= min_n <= max_n`` and a non-empty ``families`` (else
+    LandscapeError, when the strategy is built).
     """
     _range_args("a1_datasets", "min_d0", min_d0, "max_d0", max_d0, 1)
     _range_args("a1_datasets", "min_n", min_n, "max_n", max_n, 1)
     fams = _families_arg("a1_datasets", families, A1_FAMILIES + EXTRA_A1_FAMILIES)
-    return _a1_datasets(min_d0=min_d0, max_d0=max_d0, min_n=min_n, max_n=max_n, families=fams)
+    if _bool_arg("a1_datasets", "exclude_origin", exclude_origin):
+        fams = tuple(f for f in fams if f != "with_origin")
+        if not fams:
+            from landscape._lib.errors import LandscapeError
+
+            raise LandscapeError("a1_datasets(families=('with_origin',), exclude_origin=True): the only family puts "
+                                 "a point at the origin; expected another family too")
+    return _stated(_a1_datasets(min_d0=min_d0, max_d0=max_d0, min_n=min_n, max_n=max_n, families=fams),
+                   exclude_origin=exclude_origin, axis=1)
 
 
 @st.composite
@@ -144,7 +191,8 @@ def _a1_datasets(draw, *, min_d0: int, max_d0: int, min_n: int, max_n: int, fami
 
 
 def degenerate_datasets(*, min_d0: int = 1, max_d0: int = 3, min_n: int = 2, max_n: int = 6,
-                        families: tuple[str, ...] = DEGENERATE_FAMILIES) -> st.SearchStrategy[np.ndarray]:
+                        families: tuple[str, ...] = DEGENERATE_FAMILIES, distinct_points: bool = False,
+                        exclude_origin: bool = False) -> st.SearchStrategy[np.ndarray]:
     """Datasets *violating* Li-Ding-Sun Assumption A1: every coordinate has a repeated value.
 
     Families: ``duplicate`` (two identical columns, the rest lattice points), ``crossed``
@@ -152,12 +200,23 @@ def degenerate_datasets(*, min_d0: int = 1, max_d0: int = 3, min_n: int = 2, max
     d0 >= 2), ``constant_row`` (one coordinate constant, the others with repeats; for d0 = 1:
     all points equal).  Shape ``(d0, N)``; ``not satisfies_a1(x)`` always holds.  Needs
     ``1 <= min_d0 <= max_d0``, ``1 <= min_n <= max_n`` (N is at least 2 whatever ``min_n``) and a
-    non-empty ``families``.
+    non-empty ``families``.  ``distinct_points=True``: the points are pairwise distinct (the
+    ``duplicate`` family is left out; A1 fails through repeated coordinates only);
+    ``exclude_origin=True``: no point is 0.  Both hold for every example, shrunk ones included.
     """
     _range_args("degenerate_datasets", "min_d0", min_d0, "max_d0", max_d0, 1)
     _range_args("degenerate_datasets", "min_n", min_n, "max_n", max_n, 1)
     fams = _families_arg("degenerate_datasets", families, DEGENERATE_FAMILIES)
-    return _degenerate_datasets(min_d0=min_d0, max_d0=max_d0, min_n=min_n, max_n=max_n, families=fams)
+    if _bool_arg("degenerate_datasets", "distinct_points", distinct_points):
+        fams = tuple(f for f in fams if f != "duplicate")
+        if not fams:
+            from landscape._lib.errors import LandscapeError
+
+            raise LandscapeError("degenerate_datasets(families=('duplicate',), distinct_points=True): that family "
+                                 "repeats a point; expected 'crossed' or 'constant_row' too")
+    _bool_arg("degenerate_datasets", "exclude_origin", exclude_origin)
+    return _stated(_degenerate_datasets(min_d0=min_d0, max_d0=max_d0, min_n=min_n, max_n=max_n, families=fams),
+                   distinct_points=distinct_points, exclude_origin=exclude_origin, axis=1)
 
 
 @st.composite
@@ -214,12 +273,14 @@ def satisfies_a1(x: np.ndarray) -> bool:
 
 
 def cube_datasets(*, k_dims: tuple[int, ...] = (1, 2), min_t: int = 1, max_t: int = 8,
-                  closed: bool = True) -> st.SearchStrategy[np.ndarray]:
+                  closed: bool = True, exclude_origin: bool = False) -> st.SearchStrategy[np.ndarray]:
     """Distinct points in the closed cube [0,1]^K (``closed=False``: in [0,1)^K), shape (T, K).
 
     Families: uniform, lattice (multiples of 1/8, including 0 and 1), boundary (faces
-    of the cube), collinear (a line parallel to an axis).  Needs a non-empty ``k_dims`` of
-    integers >= 1 and ``1 <= min_t <= max_t``.
+    of the cube), collinear (a line parallel to an axis).  ``exclude_origin=True``: no point
+    is the corner 0 (every example, shrunk ones included).  Needs a non-empty ``k_dims`` of
+    integers >= 1 and ``1 <= min_t <= max_t``.  Duplicates a family produces are dropped, so
+    an example can have fewer than ``min_t`` points only if the family cannot place more.
     """
     from landscape._lib.errors import LandscapeError
 
@@ -227,7 +288,9 @@ def cube_datasets(*, k_dims: tuple[int, ...] = (1, 2), min_t: int = 1, max_t: in
             or any(isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1 for k in k_dims):
         raise LandscapeError(f"cube_datasets(k_dims={k_dims!r}): expected a non-empty tuple of integer dimensions >= 1")
     _range_args("cube_datasets", "min_t", min_t, "max_t", max_t, 1)
-    return _cube_datasets(k_dims=tuple(k_dims), min_t=min_t, max_t=max_t, closed=bool(closed))
+    _bool_arg("cube_datasets", "exclude_origin", exclude_origin)
+    return _stated(_cube_datasets(k_dims=tuple(k_dims), min_t=min_t, max_t=max_t, closed=bool(closed)),
+                   exclude_origin=exclude_origin, axis=0)
 
 
 @st.composite

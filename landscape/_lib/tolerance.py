@@ -54,6 +54,14 @@ BAND: float = 1e3
 HP_LADDER: tuple[int, ...] = (50, 100, 200, 400)
 #: Digits allowed to be lost to round-off at each rung: the noise floor is 10^-(D - this).
 HP_LOST_DIGITS: int = 15
+#: Precisions (digits) of the multiple-precision re-decision of ``lambda_min(K^(H))`` of Du et al.'s
+#: kernels from closed-form Gaussian moments (:func:`landscape._lib.kernels.mp_lambda_min`).  A second
+#: ladder, kept apart from :data:`HP_LADDER` on purpose: those decisions carry an a-priori error bound
+#: ``n 10^-(D - lost digits) max|K|`` which, at HP_LADDER's 400 digits, underflows float64 to 0 (the
+#: eigenvalue test then has no bound to decide against); the mp eigen-decomposition of an ``n <= 24``
+#: matrix also costs ~n^3 at D digits, so the ladder stops at 100.  Its decisions and their stored
+#: evidence (``mp100``, the error bounds) were made on this ladder.
+MP_LADDER: tuple[int, ...] = (40, 60, 100)
 #: A multiple-precision value less than this many decades above the noise floor is not taken as non-zero at
 #: once: it must be confirmed at the next rung (above the floor there by this much, or stable within a decade).
 HP_CONFIRM_DECADES: float = 1.0

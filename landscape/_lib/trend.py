@@ -15,6 +15,8 @@ from typing import Callable
 import numpy as np
 from scipy import stats
 
+from landscape._lib.errors import LandscapeError
+
 
 @dataclass(frozen=True)
 class Slope:
@@ -96,6 +98,40 @@ def confirm(first: TrendDecision, remeasure: Callable[[], TrendDecision]) -> tup
                              "replicate)"), second
     return TrendDecision("band", 0.0, f"{first.note}; on independent seeds: {second.note} -- the slowdown does not "
                                       "replicate decisively: inconclusive"), second
+
+
+#: Offset of the seeds of a confirmation replicate (:func:`confirm`): beyond every run seed's range.
+REPLICATE_OFFSET = 10**12
+
+
+def confirm_measured(t: dict, again: Callable[[], dict]) -> TrendDecision:
+    """:func:`confirm` on a measured trend ``t`` (a dict with ``decision`` and ``payload``);
+    ``again()`` measures it on independent seeds.  When a replicate was needed, ``t["replicate"]``
+    holds it and ``t["payload"]["replicate"]`` its payload, so the replay re-measures both."""
+    box: dict = {}
+
+    def remeasure() -> TrendDecision:
+        box["t"] = again()
+        return box["t"]["decision"]
+
+    dec, _ = confirm(t["decision"], remeasure)
+    t["replicate"] = box.get("t")
+    if "t" in box:
+        t["payload"]["replicate"] = box["t"]["payload"]
+    return dec
+
+
+def replay_confirmed(p: dict, measure: Callable[[dict], dict]) -> tuple[TrendDecision, dict]:
+    """Re-measure a stored trend (``measure(payload) -> trend dict``) and, when the payload holds a
+    replicate, re-measure that too and re-decide with :func:`confirm` (via :func:`confirm_measured`)."""
+    t = measure(p)
+    rep = p.get("replicate")
+    if rep is None:
+        return t["decision"], t
+    if not isinstance(rep, dict):
+        raise LandscapeError(f"payload field 'replicate' is {type(rep).__name__}; expected an object")
+    dec = confirm_measured(t, lambda: measure(rep))
+    return dec, t
 
 
 def decay_at_least(sl: Slope, rate: float = -0.5, *, tail: Slope | None = None) -> TrendDecision:

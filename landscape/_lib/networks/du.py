@@ -76,16 +76,9 @@ def activation_derivative(name: str):
 
     At a kink the value is torch's one-sided choice (``relu'(0) = 0``), exactly the
     derivative torch back-propagates, so manual and autograd gradients agree.
+    (:meth:`landscape._lib.activations.Activation.derivative`.)
     """
-    act = activations.get(name)
-
-    def d(x: torch.Tensor) -> torch.Tensor:
-        with torch.enable_grad():
-            t = x.detach().clone().requires_grad_(True)
-            (g,) = torch.autograd.grad(act.torch(t).sum(), t)
-        return g
-
-    return d
+    return activations.get(name).derivative()
 
 
 def as_data(x: np.ndarray | torch.Tensor, *, name: str = "X", d: int | None = None) -> torch.Tensor:
@@ -260,14 +253,13 @@ class DuArchitecture:
 
     @property
     def c_sigma(self) -> float:
-        """``c_sigma = 1 / E[sigma(z)^2]`` (below eq. (2)), from :func:`landscape._lib.kernels.c_sigma`
-        (or ``c_sigma_override`` when set)."""
+        """``c_sigma = 1 / E[sigma(z)^2]`` (below eq. (2)), from the activation record
+        (:meth:`landscape._lib.activations.Activation.c_sigma`, the value of
+        :func:`landscape._lib.kernels.c_sigma`), or ``c_sigma_override`` when set."""
         if self.c_sigma_override is not None:
             return self.c_sigma_override
         if "c_sigma" not in self._cache:
-            from landscape._lib.kernels import c_sigma  # lazy: kernels imports this module
-
-            self._cache["c_sigma"] = c_sigma(self.activation)
+            self._cache["c_sigma"] = activations.get(self.activation).c_sigma()
         return self._cache["c_sigma"]
 
     def layer_scale(self, h: int) -> float:

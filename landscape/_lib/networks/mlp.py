@@ -259,7 +259,7 @@ class MLP:
         if not act.rational_exact:
             raise LandscapeError(f"activation {act.name!r} has no exact rational evaluation; expected one of "
                                  "relu, leaky_relu, linear, poly2..poly6")
-        f = activations._RATIONAL_EXACT[act.name]
+        f = act.rational()
         t = [[Fraction(float(v)) for v in row] for row in check_data(x).tolist()]
         for w in self.weights[:-1]:
             if self.spec.bias:
@@ -274,3 +274,14 @@ class MLP:
 
     def weights_numpy(self) -> list[np.ndarray]:
         return [w.detach().numpy().copy() for w in self.weights]
+
+
+def squared_loss(spec: MLPSpec, x: np.ndarray, y: np.ndarray):
+    """E(W) = sum_i (W_{H+1} T_H - Y)_i^2 (Li, Ding, Sun ``004_c552a5c94484e66a.txt``, eq. 5 with the squared
+    loss) as a function of the flat float64 weights (:meth:`MLP.forward_flat`)."""
+    from landscape._lib import losses
+
+    net = MLP(spec, [np.zeros(s) for s in spec.shapes()])
+    xt, yt = torch.as_tensor(x, dtype=torch.float64), torch.as_tensor(y, dtype=torch.float64)
+    sq = losses.get("squared")
+    return lambda v: sq.total(yt, net.forward_flat(v, xt))

@@ -1,0 +1,67 @@
+"""The numerics a claim author uses, in one public module.
+
+Everything here is re-exported from the private library ``landscape._lib`` and is public
+API (documented, type-hinted, kept stable); the rest of ``landscape._lib`` may change.
+
+Decisions with margins -- the one tolerance policy (README, "Numerics")
+    :func:`classify`, :func:`equal`, :func:`at_most`, :func:`rank`, :func:`psd`,
+    :func:`eigenvalue_with_bound` return a :class:`Decision` (``zero`` / ``nonzero`` /
+    ``band``, with its margin in decades and the precision that decided); :data:`ZERO`,
+    :data:`BAND` and :data:`HP_LADDER` are the policy's constants.
+Networks with their losses
+    :class:`MLPSpec` / :class:`MLP` (Li-Ding-Sun eq. (1)-(4)) and :func:`mlp_squared_loss`
+    (``w -> sum_i (f(x_i) - y_i)^2`` on the flat weights, eq. (5)), :class:`DeepLinear` (with
+    ``loss_fn``: ``1/2 ||Y - W_H..W_1 X||_F^2``), the registries :func:`activation` /
+    :func:`loss`.
+Training to stationarity
+    :func:`gradient_descent`, :func:`lbfgs`, :func:`minimise` (scipy L-BFGS-B),
+    :func:`newton_polish`, :func:`refine_stationary`; every run is a :class:`Run` with its
+    loss history.
+Certificates of local minima
+    :func:`certify_minimum` (strict / non-strict / saddle / not stationary / inconclusive,
+    with the evidence that decided), :func:`hessian_spectrum`, :func:`exact_hessian`,
+    :func:`gradient_norm`, :func:`stationarity`.
+Linear networks in closed form
+    :func:`reduced_rank_optimum` (the global minimum) and :func:`subset_critical_point`
+    (every critical point, Golikov's essay section 2.1.1).
+Ranks of feature matrices
+    :func:`feature_rank_outcome` (Li-Ding-Sun Lemma 3's decider: rank of the last hidden
+    layer's outputs at the data for Gaussian weights, decided in multiple precision when
+    float64 cannot) and :func:`replay_feature_rank` (its counterexamples' replay).
+"""
+
+from landscape._lib.activations import get as activation
+from landscape._lib.feature_rank import lemma3_outcome as feature_rank_outcome
+from landscape._lib.feature_rank import replay_lemma3 as replay_feature_rank
+from landscape._lib.networks.mlp import squared_loss as mlp_squared_loss
+from landscape._lib.certify import (
+    MinimumCertificate,
+    certify_minimum,
+    exact_hessian,
+    gradient_norm,
+    hessian_spectrum,
+    refine_stationary,
+    stationarity,
+)
+from landscape._lib.linear_nets import DeepLinear, reduced_rank_optimum, subset_critical_point
+from landscape._lib.losses import get as loss
+from landscape._lib.networks.mlp import MLP, MLPSpec
+from landscape._lib.tolerance import (
+    BAND,
+    HP_LADDER,
+    ZERO,
+    Decision,
+    at_most,
+    classify,
+    eigenvalue_with_bound,
+    equal,
+    psd,
+    rank,
+)
+from landscape._lib.train import Run, gradient_descent, lbfgs, minimise, newton_polish
+
+__all__ = ["BAND", "DeepLinear", "Decision", "HP_LADDER", "MLP", "MLPSpec", "MinimumCertificate", "Run", "ZERO",
+           "activation", "at_most", "certify_minimum", "classify", "eigenvalue_with_bound", "equal", "exact_hessian", "feature_rank_outcome",
+           "gradient_descent", "gradient_norm", "hessian_spectrum", "lbfgs", "loss", "minimise", "newton_polish",
+           "mlp_squared_loss", "psd", "rank", "reduced_rank_optimum", "refine_stationary", "replay_feature_rank",
+           "stationarity", "subset_critical_point"]
