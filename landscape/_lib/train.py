@@ -294,7 +294,11 @@ class LBFGS(Rule):
 class Newton(Rule):
     """Newton steps ``w <- w - H^+ g`` with the exact Hessian (``torch.func.hessian``; small models).
 
-    Least-squares solve (``lstsq``, ``rcond``), so singular directions are left alone.  A step
+    Least-squares solve (LAPACK ``gelsd`` through ``numpy.linalg.lstsq``, ``rcond``), so singular
+    directions are left alone.  Not ``torch.linalg.lstsq``: on this machine (MKL) it returns
+    different last bits from call to call on the same input (16 distinct results in 40 calls on a
+    9 x 9 system), which made Jiang's split fixtures -- and the statistics built on them -- differ
+    from run to run; ``gelsd`` gives one result.  A step
     whose gradient is not finite or whose gradient norm is not below the current one is
     rejected (the run ends at the previous point, ``Run.diverged`` set).
     """
@@ -311,7 +315,7 @@ class Newton(Rule):
 
         w, g = step.w, step.grad
         h = hessian(loss)(w).detach()
-        delta = torch.linalg.lstsq(h, g.unsqueeze(1), rcond=self.rcond).solution[:, 0]
+        delta = torch.from_numpy(np.linalg.lstsq(h.numpy(), g.unsqueeze(1).numpy(), rcond=self.rcond)[0][:, 0])
         w_new = w - delta
         val, g_new = value_and_grad(loss, w_new)
         bad = not torch.isfinite(g_new).all() or g_new.norm() >= g.norm()
