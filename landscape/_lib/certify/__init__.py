@@ -177,17 +177,6 @@ from landscape._lib.certify.saturated_units import (
     saturation,
     saturation_threshold,
 )
-from landscape._lib.jsonable import jsonable
-
-# the names these helpers had in the single-module certify.py (now public in their modules)
-_flat64 = flat64
-_value = value
-_value_and_grad = value_and_grad
-_jsonable = jsonable
-_scale_R = scale_radius
-_eig_decision = eig_decision
-_lambda_abs_max = largest_abs_eigenvalue
-
 __all__ = [
     "KINDS", "SATURATING_TAILS", "AttackResult", "BallAttack", "EscapeRun", "FlatProbe", "HessianSpectrum", "Kind",
     "LossFn", "MinimumCertificate", "ProbeResult", "RadiusProbe", "Saturation", "StationaryPoint", "Symmetry",

@@ -105,25 +105,11 @@ from landscape._lib.disparity.network_jacobian import (
     Method,
     NetworkFn,
     Residual,
-    check_params,
-    check_points,
-    check_targets,
     evaluate,
     jacobian,
-    jacobian_points_first,
-    loss_callable,
     squared_loss,
-    total_loss,
 )
 from landscape._lib.disparity.relu_exact import relu_two_layer_exact, relu_two_layer_exact_mp
-
-# the names these helpers had in the single-module disparity.py (now public in network_jacobian)
-_params = check_params
-_points = check_points
-_targets = check_targets
-_loss_fn = loss_callable
-_total = total_loss
-_jacobian_pm = jacobian_points_first
 
 __all__ = [
     "BATCH_BYTES", "Disparity", "DisparityBatch", "DiscretisationError", "EXACT", "Eq9", "Eq9Limit",
