@@ -61,7 +61,11 @@ class _Status:
 
     def show(self, msg: str | None) -> None:
         if msg and sys.stderr.isatty():
+            import shutil
+
             self.clear()
+            width = shutil.get_terminal_size().columns - 1  # a wrapped line could not be erased
+            msg = msg if len(msg) <= width else msg[: max(0, width - 3)] + "..."
             sys.stderr.write(msg + "\r")
             sys.stderr.flush()
             self.width = len(msg)
@@ -88,6 +92,15 @@ def _parser() -> argparse.ArgumentParser:
     def profile_option(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--profile", default=profiles.DEFAULT_PROFILE, choices=list(profiles.PROFILES), type=_profile,
                         help="Hypothesis budget: quick (default), standard or thorough")
+
+    def parallel_options(sp: argparse.ArgumentParser, what: str) -> None:
+        sp.add_argument("--jobs", type=_jobs, default=1, metavar="N",
+                        help=f"run {what} in N worker processes, one torch thread each; 'auto' = the cores "
+                             "(default 1: in this process). Verdicts, evidence and counterexample files are those "
+                             "of a serial run")
+        sp.add_argument("--scheduler", nargs="?", const="local", default=None, metavar="ADDRESS", type=_scheduler,
+                        help="run on a Dask cluster (pip install -e '.[cluster]'): the scheduler at ADDRESS "
+                             "(e.g. tcp://host:8786), or without ADDRESS a local cluster of --jobs workers")
 
     def common(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--claims-from", metavar="FILE", action="append", default=[],
@@ -116,6 +129,7 @@ def _parser() -> argparse.ArgumentParser:
     ck.add_argument("--counterexamples", metavar="DIR", default="counterexamples",
                     help="where refutations write their counterexample file (default: counterexamples/)")
     ck.add_argument("--json", action="store_true", help="print the evidence as JSON")
+    parallel_options(ck, "the claims")
     ck.add_argument("--wait", action="store_true",
                     help="if another landscape run is using the counterexample directory, wait for it "
                          "(default: exit 2)")
@@ -134,6 +148,7 @@ def _parser() -> argparse.ArgumentParser:
                     help="where refutations write their counterexample files (default: counterexamples/)")
     rp.add_argument("--only", metavar="PREFIX", nargs="+", default=None,
                     help="only claims whose id is or starts with one of these prefixes")
+    parallel_options(rp, "the claims")
     rp.add_argument("--wait", action="store_true",
                     help="if another landscape run is using --out or --counterexamples, wait for it (default: exit 2)")
     common(rp)
@@ -148,7 +163,7 @@ def _parser() -> argparse.ArgumentParser:
     profile_option(st)
     st.add_argument("--only", metavar="PREFIX", nargs="+", default=None,
                     help="only claims whose id is or starts with one of these prefixes")
-    st.add_argument("--jobs", type=int, default=1, metavar="N", help="worker processes, one seed each (default 1)")
+    parallel_options(st, "the (claim, seed) pairs")
     st.add_argument("--out", metavar="DIR", default=None,
                     help="write DIR/stability-PROFILE.json, shown by the report in DIR (default: do not write)")
     st.add_argument("--json", action="store_true", help="print the sweep document as JSON")
@@ -166,6 +181,58 @@ def _parser() -> argparse.ArgumentParser:
                     help=f"time limit of each file's replay in seconds (default {REPLAY_TIMEOUT_S:g}; 0: no limit)")
     common(rl)
     return p
+
+
+def _jobs(value: str) -> int:
+    """``--jobs``' type: a positive number or ``auto`` (see :func:`landscape._core.parallel.resolve_jobs`)."""
+    from landscape._core.parallel import resolve_jobs
+
+    try:
+        return resolve_jobs(value)
+    except LandscapeError as e:
+        raise argparse.ArgumentTypeError(str(e).removeprefix(f"--jobs {value!r}: ").removeprefix(
+            f"--jobs {value}: ")) from None
+
+
+def _scheduler(value: str) -> str:
+    """``--scheduler``'s type: ``local`` or an address such as ``tcp://host:8786`` / ``host:8786``."""
+    if value == "local" or ":" in value:
+        return value
+    raise argparse.ArgumentTypeError(f"{value!r} is not a Dask scheduler address; expected e.g. tcp://host:8786, "
+                                     "or no value for a local cluster (put --scheduler after the claim ids)")
+
+
+def _durations(*dirs: str | None, profile: str) -> dict[str, float]:
+    """Seconds per claim of the last runs kept in ``dirs`` (evidence.json, stability sweeps): the schedule."""
+    from pathlib import Path
+
+    from landscape._core.parallel import last_durations
+    from landscape._core.stability import filename
+
+    paths = []
+    for d in dirs:
+        if d is not None:
+            paths += [Path(d) / "evidence.json", Path(d) / filename(profile)]
+    return last_durations(*paths)
+
+
+class _Workers:
+    """Progress of a parallel run: a line per finished claim (with its worker) and, on a terminal, a
+    transient line naming every worker's current claim; without a terminal, a line per start."""
+
+    def __init__(self, tty: bool):
+        self.tty = tty
+
+    def __call__(self, p, line: str | None) -> None:
+        if p.evidence is None and not self.tty:
+            print(f"[{p.done:>2}/{p.total}] {p.worker}: {p.claim.id} ...", file=sys.stderr, flush=True)
+        if line is not None:
+            _STATUS.clear()
+            print(line, file=sys.stderr, flush=True)
+        if self.tty and p.running:
+            _STATUS.show(f"[{p.done}/{p.total}] running: " + ", ".join(f"{w} {c}" for w, c in sorted(p.running.items())))
+        elif self.tty:
+            _STATUS.clear()
 
 
 def _check_writable_dir(path: str, option: str) -> None:
@@ -248,21 +315,50 @@ def cmd_check(a: argparse.Namespace) -> int:
                      prune=fresh):
         stage = CounterexampleStage(a.counterexamples)
         try:
+            if a.jobs > 1 or a.scheduler:
+                ok = _check_parallel(a, claims, stage)
+                claims = []  # done
             for c in claims:
                 _STATUS.clear()
                 print(f"checking {c.id} ({a.profile} profile, seed {a.seed}) ...", file=sys.stderr, flush=True)
                 ev = run_claim(c, profile=a.profile, seed=a.seed, counterexample_dir=stage,
                                progress=lambda m: print(f"  .. {m}", file=sys.stderr))
-                if a.json:
-                    print(json.dumps(ev.as_dict(), indent=2))
-                else:
-                    _print_evidence(ev)
+                _show_evidence(ev, a.json)
                 ok = ok and ev.passed
         except BaseException:
             stage.discard()
             raise
         stage.publish()  # at the end: an interrupted check changes nothing
     return 0 if ok else 1
+
+
+def _show_evidence(ev, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(ev.as_dict(), indent=2), flush=True)
+    else:
+        _print_evidence(ev)
+        sys.stdout.flush()
+
+
+def _check_parallel(a: argparse.Namespace, claims: list, stage) -> bool:
+    """``check --jobs N`` / ``--scheduler``: the claims in workers, each printed as it finishes."""
+    from landscape._core.runner import run_many
+
+    workers = _Workers(sys.stderr.isatty())
+    where = f"Dask scheduler {a.scheduler}" if a.scheduler else f"{a.jobs} workers"
+    print(f"checking {len(claims)} claims ({a.profile} profile, seed {a.seed}, {where}) ...", file=sys.stderr,
+          flush=True)
+
+    def progress(p):
+        workers(p, None)
+        if p.evidence is not None:
+            _STATUS.clear()
+            _show_evidence(p.evidence, a.json)
+
+    evs, _, _ = run_many(claims, profile=a.profile, seed=a.seed, counterexample_dir=stage, progress=progress,
+                         jobs=a.jobs, scheduler=a.scheduler, claims_from=a.claims_from,
+                         durations=_durations("reports", profile=a.profile))
+    return all(ev.passed for ev in evs)
 
 
 def _say(msg: str) -> None:
@@ -293,14 +389,23 @@ def cmd_report(a: argparse.Namespace) -> int:
     tty = sys.stderr.isatty()
     _STATUS.clear()
 
-    def progress(i, n, c, ev):
-        if ev is None:
-            msg = f"[{i:>2}/{n}] {c.id} ..."
-            print(msg, end="\r" if tty else "\n", file=sys.stderr, flush=True)
-        else:
+    workers = _Workers(tty)
+
+    def progress(p):
+        ev = p.evidence
+        line = None
+        if ev is not None:
             mark = "" if ev.passed else "  <-- unexpected"
-            print(f"[{i:>2}/{n}] {c.id}: {ev.verdict} (expected {ev.expected}) {ev.duration_s:.1f}s{mark}"
-                  + " " * 10, file=sys.stderr, flush=True)
+            on = f" [{p.worker}]" if p.worker else ""
+            line = (f"[{p.done:>2}/{p.total}] {p.claim.id}: {ev.verdict} (expected {ev.expected}) "
+                    f"{ev.duration_s:.1f}s{on}{mark}" + " " * 10 * (p.worker is None))
+        if p.worker is not None or (a.jobs > 1 or a.scheduler):
+            workers(p, line)
+        elif ev is None:
+            print(f"[{p.done + 1:>2}/{p.total}] {p.claim.id} ...", end="\r" if tty else "\n", file=sys.stderr,
+                  flush=True)
+        else:
+            print(line, file=sys.stderr, flush=True)
 
     # lock both output directories before any claim runs; publish the report, then the
     # counterexamples, only once everything is computed and rendered (see landscape._core.publish)
@@ -314,7 +419,8 @@ def cmd_report(a: argparse.Namespace) -> int:
         stage = CounterexampleStage(a.counterexamples)
         try:
             evs, started, dur = run_many(claims, profile=a.profile, seed=a.seed, counterexample_dir=stage,
-                                         progress=progress)
+                                         progress=progress, jobs=a.jobs, scheduler=a.scheduler,
+                                         claims_from=a.claims_from, durations=_durations(a.out, profile=a.profile))
             n_fig = sum(len(ev.figures) for ev in evs)  # the evidence's fixture summaries take seconds too
             print(f"rendering the report (evidence, {n_fig} figure{'s' * (n_fig != 1)}) ...", file=sys.stderr,
                   flush=True)
@@ -345,25 +451,32 @@ def cmd_stability(a: argparse.Namespace) -> int:
 
     if a.seeds < 1:
         raise LandscapeError(f"--seeds {a.seeds}: expected a positive number of seeds")
-    if a.jobs < 1:
-        raise LandscapeError(f"--jobs {a.jobs}: expected a positive number of worker processes")
     claims = registry.select_many(a.only)
     seeds = list(range(a.first_seed, a.first_seed + a.seeds))
     if a.out is not None:
         _check_writable_dir(a.out, "--out")
-    print(f"stability: {len(claims)} claims x {len(seeds)} seeds ({a.profile} profile, {a.jobs} job(s))",
+    where = f"Dask scheduler {a.scheduler}" if a.scheduler else f"{a.jobs} job(s)"
+    print(f"stability: {len(claims)} claims x {len(seeds)} seeds ({a.profile} profile, {where})",
           file=sys.stderr, flush=True)
     done = []
 
     def progress(s, res):
+        _STATUS.clear()
         done.append(s)
         bad = [cid for cid, (v, e, _) in res.items() if v != e]
         print(f"[{len(done):>2}/{len(seeds)}] seed {s}: {len(res) - len(bad)}/{len(res)} as expected"
               + (f"; differ: {', '.join(f'{c}={res[c][0]}' for c in bad)}" if bad else ""),
               file=sys.stderr, flush=True)
 
-    doc = run_stability(claims, profile=a.profile, seeds=seeds, jobs=a.jobs, claims_from=a.claims_from,
-                        progress=progress)
+    workers = _Workers(sys.stderr.isatty())
+
+    def on_task(p):
+        if p.evidence is None or sys.stderr.isatty():  # a start line (no terminal) or the workers' status line
+            workers(p, None)
+
+    doc = run_stability(claims, profile=a.profile, seeds=seeds, jobs=a.jobs, scheduler=a.scheduler,
+                        claims_from=a.claims_from, progress=progress, on_task=on_task,
+                        durations=_durations(a.out, "reports", profile=a.profile))
     if a.out is not None:
         print(f"wrote {write_stability(doc, a.out)}", file=sys.stderr)
     print(json.dumps(doc, indent=2) if a.json else format_table(doc))

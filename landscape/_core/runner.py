@@ -23,6 +23,7 @@ import json
 import math
 import time
 import traceback
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -33,7 +34,10 @@ from landscape._lib.errors import LandscapeError
 from landscape._core.context import outcome_dict
 from landscape._core.evidence import Evidence, replay
 from landscape._core.publish import CounterexampleStage
+from landscape._lib.jsonable import jsonable
 from landscape._core.registry import VERDICTS, Claim
+
+from landscape._core import parallel
 
 
 def run_claim(c: Claim, *, profile: str = profiles.DEFAULT_PROFILE, seed: int = 0,
@@ -66,8 +70,35 @@ def _blank_evidence(c: Claim) -> Evidence:
                     claims_from=next(iter(claims_from([c])), None))
 
 
-def _run_claim(c: Claim, profile: str, seed: int, stage: CounterexampleStage | None,
-               progress: Callable[[str], None] | None) -> Evidence:
+@dataclass
+class Computed:
+    """A claim's check, done: its evidence and, for a refutation, the counterexample still to be written.
+
+    What :func:`compute` returns and a worker process sends back (``as_dict`` / ``from_dict``:
+    plain JSON, the same bytes whichever process computed it); :func:`settle` then writes the
+    counterexample or replays a stored one in the process that owns the output directory.
+    """
+
+    evidence: Evidence
+    #: ``(payload, outcome)`` of a refutation (strict-JSON values), None otherwise
+    counterexample: tuple[dict, dict] | None = None
+
+    def as_dict(self) -> dict:
+        return {"evidence": self.evidence.as_dict(),
+                "counterexample": None if self.counterexample is None else list(self.counterexample)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Computed":
+        cx = d.get("counterexample")
+        return cls(Evidence.from_dict(d["evidence"]), None if cx is None else (cx[0], cx[1]))
+
+
+def compute(c: Claim, *, profile: str, seed: int, progress: Callable[[str], None] | None = None) -> Computed:
+    """Run ``c``'s check and package its evidence; touches no file (see :func:`settle`).
+
+    Exceptions become the verdict ``error`` (see the module docstring); ``KeyboardInterrupt``
+    propagates.
+    """
     prof = profiles.get(profile)
     ctx = Context(prof, seed=seed, progress=progress)
     ev = _blank_evidence(c)
@@ -77,16 +108,16 @@ def _run_claim(c: Claim, profile: str, seed: int, stage: CounterexampleStage | N
     except Exception as e:  # noqa: BLE001 - an error is reported as the verdict 'error'
         ev.error = f"{e.__class__.__name__}: {e}\n{traceback.format_exc()}"
         ev.duration_s = round(time.perf_counter() - t0, 3)
-        return ev
+        return Computed(ev)
     ev.duration_s = round(time.perf_counter() - t0, 3)
     if not isinstance(r, Result):
         ev.error = (f"check of claim {c.id!r} returned {type(r).__name__}; expected a landscape.Result "
                     "(return res.result(...) or merge(...))")
-        return ev
+        return Computed(ev)
     if r.verdict not in VERDICTS:
         ev.error = (f"check of claim {c.id!r} returned a Result with verdict {r.verdict!r}; expected one of "
                     f"{', '.join(VERDICTS)} (computed by res.result(...) or merge(...))")
-        return ev
+        return Computed(ev)
     try:
         ev.verdict = r.verdict
         ev.examples = r.examples
@@ -98,20 +129,45 @@ def _run_claim(c: Claim, profile: str, seed: int, stage: CounterexampleStage | N
         ev.notes = r.notes
         ev.counterexample_outcome = r.counterexample_outcome
         json.dumps(ev.as_dict(), allow_nan=False)  # the report must be able to hold it
-        if r.verdict == "refuted" and r.counterexample is not None and stage is not None:
-            path = stage.write(c.id, r.counterexample, r.counterexample_outcome or {}, profile=profile, seed=seed)
-            ev.counterexample = str(path)
-        elif r.verdict == "refuted" and r.counterexample is not None:
+        cx = None
+        if r.verdict == "refuted" and r.counterexample is not None:
+            cx = (jsonable(r.counterexample), jsonable(r.counterexample_outcome or {}))
+            json.dumps(cx, allow_nan=False)  # the counterexample file must be able to hold it
+    except Exception as e:  # noqa: BLE001 - e.g. statistics or a payload that is not JSON: an error, not a lost run
+        return Computed(_cannot_hold(c, ev.duration_s, e))
+    return Computed(ev, cx)
+
+
+def _cannot_hold(c: Claim, duration_s: float, e: Exception) -> Evidence:
+    bad = _blank_evidence(c)
+    bad.duration_s = duration_s
+    bad.error = (f"check of claim {c.id!r} returned a Result the evidence cannot hold: "
+                 f"{e.__class__.__name__}: {e}\n{traceback.format_exc()}")
+    return bad
+
+
+def settle(done: Computed, c: Claim, *, profile: str, seed: int, stage: CounterexampleStage | None) -> Evidence:
+    """Write a refutation's counterexample into ``stage``, or replay a stored one (module docstring)."""
+    ev = done.evidence
+    if ev.verdict == "error":
+        return ev
+    try:
+        if done.counterexample is not None and stage is not None:
+            payload, outcome = done.counterexample
+            ev.counterexample = str(stage.write(c.id, payload, outcome, profile=profile, seed=seed))
+        elif done.counterexample is not None:
             ev.counterexample = "(not written: no counterexample directory given)"
         elif stage is not None:
             _reconcile_stored(ev, stage.directory / f"{c.id}.json", stage)
-    except Exception as e:  # noqa: BLE001 - e.g. statistics or a payload that is not JSON: an error, not a lost run
-        bad = _blank_evidence(c)
-        bad.duration_s = ev.duration_s
-        bad.error = (f"check of claim {c.id!r} returned a Result the evidence cannot hold: "
-                     f"{e.__class__.__name__}: {e}\n{traceback.format_exc()}")
-        return bad
+    except Exception as e:  # noqa: BLE001 - a payload the file cannot hold: an error, not a lost run
+        return _cannot_hold(c, ev.duration_s, e)
     return ev
+
+
+def _run_claim(c: Claim, profile: str, seed: int, stage: CounterexampleStage | None,
+               progress: Callable[[str], None] | None) -> Evidence:
+    return settle(compute(c, profile=profile, seed=seed, progress=progress), c, profile=profile, seed=seed,
+                  stage=stage)
 
 
 def _reconcile_stored(ev: Evidence, path: Path, stage: CounterexampleStage) -> None:
@@ -146,28 +202,54 @@ def _reconcile_stored(ev: Evidence, path: Path, stage: CounterexampleStage) -> N
                         f"(status {rep.outcome.get('status')!r})")
 
 
+@dataclass
+class Progress:
+    """What a run reports to its ``progress`` callback, before (``evidence`` None) and after each claim.
+
+    ``done`` claims of ``total`` are finished; ``worker`` names the worker process running
+    ``claim`` (None in a serial run) and ``running`` maps every busy worker to its claim id.
+    """
+
+    done: int
+    total: int
+    claim: Claim
+    evidence: Evidence | None
+    worker: str | None = None
+    running: dict[str, str] | None = None
+
+
 def run_many(claims: list[Claim], *, profile: str, seed: int,
              counterexample_dir: str | Path | CounterexampleStage | None,
-             progress: Callable[[int, int, Claim, Evidence | None], None] | None = None) -> tuple[list[Evidence], str, float]:
-    """Run claims in order; ``progress(i, n, claim, evidence_or_None)`` before and after each.
+             progress: Callable[[Progress], None] | None = None, jobs: int = 1, scheduler: str | None = None,
+             claims_from: list[str] | tuple[str, ...] = (), durations: dict[str, float] | None = None,
+             ) -> tuple[list[Evidence], str, float]:
+    """Run claims; returns their evidence in the order of ``claims``, the start time and the seconds taken.
 
-    ``counterexample_dir``: a :class:`~landscape._core.publish.CounterexampleStage` (the caller
-    publishes it, e.g. after writing the report), or a directory (staged for the whole
-    run, published when every claim is done), or None.
+    ``jobs`` > 1 or a ``scheduler`` (``"local"`` or a Dask address) runs the checks in worker
+    processes (:mod:`landscape._core.parallel`), longest first by ``durations`` (seconds per
+    claim id of an earlier run), each worker loading ``claims_from``; the evidence and the
+    counterexample files are those of a serial run.  ``counterexample_dir``: a
+    :class:`~landscape._core.publish.CounterexampleStage` (the caller publishes it, e.g.
+    after writing the report), or a directory (staged for the whole run, published when
+    every claim is done), or None.
     """
     own = counterexample_dir is not None and not isinstance(counterexample_dir, CounterexampleStage)
     stage = CounterexampleStage(counterexample_dir) if own else counterexample_dir
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     t0 = time.perf_counter()
-    out = []
     try:
-        for i, c in enumerate(claims, start=1):
-            if progress:
-                progress(i, len(claims), c, None)
-            ev = run_claim(c, profile=profile, seed=seed, counterexample_dir=stage)
-            out.append(ev)
-            if progress:
-                progress(i, len(claims), c, ev)
+        if jobs <= 1 and scheduler is None:
+            out = []
+            for i, c in enumerate(claims, start=1):
+                if progress:
+                    progress(Progress(i - 1, len(claims), c, None))
+                ev = run_claim(c, profile=profile, seed=seed, counterexample_dir=stage)
+                out.append(ev)
+                if progress:
+                    progress(Progress(i, len(claims), c, ev))
+        else:
+            out = _run_parallel(claims, profile=profile, seed=seed, stage=stage, progress=progress, jobs=jobs,
+                                scheduler=scheduler, claims_from=claims_from, durations=durations)
     except BaseException:
         if own:
             stage.discard()
@@ -177,4 +259,52 @@ def run_many(claims: list[Claim], *, profile: str, seed: int,
     return out, started, time.perf_counter() - t0
 
 
-__all__ = ["run_claim", "run_many", "outcome_dict"]
+def evidence_of(done: parallel.Finished, c: Claim, *, profile: str, seed: int,
+                stage: CounterexampleStage | None) -> Evidence:
+    """The evidence of a task a worker finished: settled into ``stage``, or ``error`` with the failure."""
+    if done.computed is None:
+        ev = _blank_evidence(c)
+        ev.error = done.failure
+        ev.duration_s = done.seconds
+        return ev
+    return settle(Computed.from_dict(done.computed), c, profile=profile, seed=seed, stage=stage)
+
+
+_LOADED: set[str] = set()
+
+
+def execute_task(task: parallel.Task) -> dict:
+    """What a worker process runs: the task's claim, ``Computed.as_dict()`` (plain JSON, the same anywhere).
+
+    Loads the task's ``--claims-from`` files once per process; the profile and seed come with the task.
+    """
+    from landscape._core import registry
+
+    for f in task.claims_from:
+        if f not in _LOADED:
+            registry.load_file(f)
+            _LOADED.add(f)
+    return compute(registry.get(task.claim_id), profile=task.profile, seed=task.seed).as_dict()
+
+
+def _run_parallel(claims: list[Claim], *, profile: str, seed: int, stage: CounterexampleStage | None,
+                  progress: Callable[[Progress], None] | None, jobs: int, scheduler: str | None,
+                  claims_from: list[str] | tuple[str, ...], durations: dict[str, float] | None) -> list[Evidence]:
+    by_id = {c.id: c for c in claims}
+    tasks = [parallel.Task(c.id, profile, seed, tuple(claims_from)) for c in claims]
+    evs: dict[str, Evidence] = {}
+
+    def on_event(e: parallel.Event) -> None:
+        c = by_id[e.task.claim_id]
+        if e.kind == "done" and e.finished is not None:
+            evs[c.id] = evidence_of(e.finished, c, profile=profile, seed=seed, stage=stage)
+        if progress:
+            progress(Progress(len(evs), len(claims), c, evs.get(c.id) if e.kind == "done" else None, e.worker,
+                              {w: t.claim_id for w, t in e.running.items()}))
+
+    parallel.run_tasks(tasks, parallel.make_pool(jobs, scheduler), execute_task, durations=durations,
+                       progress=on_event)
+    return [evs[c.id] for c in claims]
+
+
+__all__ = ["Computed", "Progress", "compute", "evidence_of", "execute_task", "outcome_dict", "run_claim", "run_many", "settle"]

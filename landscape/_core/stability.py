@@ -14,6 +14,8 @@ verdict held on all of them.
 Schema (``schema_version`` 1): ``profile``, ``seeds`` (the list), ``landscape_version``,
 ``started``, ``duration_s``, ``stable`` (bool), ``claims``: ``{id: {"expected",
 "verdicts": {seed: verdict}, "counts": {verdict: n}, "stable"}}``.
+
+``jobs`` / ``scheduler`` run the (claim, seed) pairs in parallel (:mod:`landscape._core.parallel`).
 """
 
 from __future__ import annotations
@@ -32,58 +34,45 @@ from landscape._core.registry import Claim
 SCHEMA_VERSION = 1
 
 
-def _run_seed(claim_ids: list[str], profile: str, seed: int, claims_from: list[str]) -> dict[str, tuple[str, str, float]]:
-    """Run the claims for one seed in a fresh counterexample directory: {id: (verdict, expected, seconds)}."""
-    from landscape._core import registry
-    from landscape._core.runner import run_claim
-
-    for f in claims_from:
-        registry.load_file(f)
-    out: dict[str, tuple[str, str, float]] = {}
-    with tempfile.TemporaryDirectory(prefix=f"landscape-stability-{seed}-") as cx:
-        for cid in claim_ids:
-            ev = run_claim(registry.get(cid), profile=profile, seed=seed, counterexample_dir=cx)
-            out[cid] = (ev.verdict, ev.expected, ev.duration_s)
-    return out
-
-
-def _worker_init() -> None:
-    import torch
-
-    torch.set_num_threads(1)
+Row = tuple[str, str, float]  # (verdict, expected, seconds) of one claim on one seed
 
 
 def run_stability(claims: list[Claim], *, profile: str, seeds: list[int], jobs: int = 1,
-                  claims_from: list[str] | None = None,
-                  progress: Callable[[int, dict[str, tuple[str, str, float]]], None] | None = None) -> dict[str, Any]:
+                  scheduler: str | None = None, claims_from: list[str] | None = None,
+                  durations: dict[str, float] | None = None,
+                  progress: Callable[[int, dict[str, Row]], None] | None = None,
+                  on_task: Callable[[Any], None] | None = None) -> dict[str, Any]:
     """Run ``claims`` for every seed in ``seeds``; return the sweep document (see the module docstring).
 
-    ``jobs`` > 1 runs seeds in that many worker processes (one torch thread each); the
-    verdicts do not depend on it.  ``progress(seed, {id: (verdict, expected, s)})`` is
-    called as each seed finishes.
+    ``jobs`` > 1 (or a Dask ``scheduler``, see :mod:`landscape._core.parallel`) runs every
+    (claim, seed) pair as its own task in worker processes, longest claim first by
+    ``durations``; the verdicts do not depend on it.  Each seed's refutations are written
+    into a fresh throwaway counterexample directory, so no seed sees another's files.
+    ``progress(seed, {id: (verdict, expected, s)})`` is called as each seed completes,
+    ``on_task(runner.Progress)`` before and after each claim of a parallel run.
     """
+    from landscape._core.publish import CounterexampleStage
+    from landscape._core.runner import run_claim
+
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     t0 = time.perf_counter()
     ids = [c.id for c in claims]
     files = list(claims_from or [])
-    per_seed: dict[int, dict[str, tuple[str, str, float]]] = {}
-    if jobs <= 1 or len(seeds) <= 1:
-        for s in seeds:
-            per_seed[s] = _run_seed(ids, profile, s, files)
-            if progress:
-                progress(s, per_seed[s])
-    else:
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor, as_completed
-
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("spawn"),
-                                 initializer=_worker_init) as pool:
-            futs = {pool.submit(_run_seed, ids, profile, s, files): s for s in seeds}
-            for f in as_completed(futs):
-                s = futs[f]
-                per_seed[s] = f.result()
+    per_seed: dict[int, dict[str, Row]] = {s: {} for s in seeds}
+    with tempfile.TemporaryDirectory(prefix="landscape-stability-") as tmp:
+        stages = {s: CounterexampleStage(Path(tmp) / f"seed-{s}") for s in seeds}  # discarded with tmp
+        if jobs <= 1 and scheduler is None:
+            for s in seeds:
+                for c in claims:
+                    ev = run_claim(c, profile=profile, seed=s, counterexample_dir=stages[s])
+                    per_seed[s][c.id] = (ev.verdict, ev.expected, ev.duration_s)
                 if progress:
                     progress(s, per_seed[s])
+        else:
+            _run_parallel(claims, profile, seeds, jobs, scheduler, files, durations, stages, per_seed, progress,
+                          on_task)
+        for st in stages.values():
+            st.discard()
     expected = {c.id: c.expected for c in claims}
     out_claims: dict[str, Any] = {}
     for cid in ids:
@@ -96,6 +85,35 @@ def run_stability(claims: list[Claim], *, profile: str, seeds: list[int], jobs: 
     return {"schema_version": SCHEMA_VERSION, "landscape_version": __version__, "profile": profile,
             "seeds": sorted(per_seed), "started": started, "duration_s": round(time.perf_counter() - t0, 1),
             "stable": all(v["stable"] for v in out_claims.values()), "claims": out_claims}
+
+
+def _run_parallel(claims: list[Claim], profile: str, seeds: list[int], jobs: int, scheduler: str | None,
+                  files: list[str], durations: dict[str, float] | None, stages: dict, per_seed: dict[int, dict[str, Row]],
+                  progress: Callable[[int, dict[str, Row]], None] | None, on_task: Callable[[Any], None] | None) -> None:
+    from landscape._core import parallel
+    from landscape._core.runner import Progress, evidence_of, execute_task
+
+    by_id = {c.id: c for c in claims}
+    # seed-major: with equal durations the first seeds complete first (their progress lines come early)
+    tasks = [parallel.Task(c.id, profile, s, tuple(files)) for s in seeds for c in claims]
+    n_done = 0
+
+    def on_event(e: "parallel.Event") -> None:
+        nonlocal n_done
+        c, s = by_id[e.task.claim_id], e.task.seed
+        ev = None
+        if e.kind == "done" and e.finished is not None:
+            ev = evidence_of(e.finished, c, profile=profile, seed=s, stage=stages[s])
+            per_seed[s][c.id] = (ev.verdict, ev.expected, ev.duration_s)
+            n_done += 1
+        if on_task:
+            on_task(Progress(n_done, len(tasks), c, ev, e.worker,
+                             {w: f"{t.claim_id} (seed {t.seed})" for w, t in e.running.items()}))
+        if ev is not None and progress and len(per_seed[s]) == len(claims):
+            progress(s, per_seed[s])
+
+    parallel.run_tasks(tasks, parallel.make_pool(jobs, scheduler), execute_task, durations=durations,
+                       progress=on_event)
 
 
 def filename(profile: str) -> str:

@@ -1,0 +1,378 @@
+"""Claims in parallel: worker processes on this machine, or a Dask cluster -- the serial run's results.
+
+A claim's check is a function of (claim, profile, seed) alone: it reads and writes no output
+directory (:func:`landscape._core.runner.compute`; a worker runs
+:func:`landscape._core.runner.execute_task`, this module knows nothing of claims).  So the checks can run anywhere, in any
+order, and everything that touches files -- writing a refutation's counterexample into the
+run's stage, replaying a stored one (:func:`landscape._core.runner.settle`) -- stays in the
+process that owns the output directories.  What a worker sends back is the evidence as
+plain JSON, so the evidence and the counterexample files are byte for byte those of a
+serial run with the same seed (``tests/test_parallel.py`` checks it; only ``duration_s``
+and the run's timestamps differ).
+
+Two backends, one interface (:func:`run_tasks`):
+
+* :class:`LocalPool` -- ``--jobs N``: N spawned worker processes (one torch thread each),
+  fed one task at a time, longest first.  A worker that dies (killed, out of memory, a
+  crash in native code) turns its task into the verdict ``error`` with the exit status;
+  a new worker takes its place and the run goes on.
+* :class:`DaskPool` -- ``--scheduler [ADDRESS]`` (the optional extra ``landscape[cluster]``):
+  the same tasks on a Dask ``distributed`` cluster, a ``LocalCluster`` of ``--jobs``
+  single-threaded worker processes when no address is given.  Every host must have
+  ``landscape`` installed and see ``--claims-from`` files at the same path.  A task whose
+  workers keep dying (Dask retries it ``distributed.scheduler.allowed-failures`` times)
+  becomes an ``error`` verdict naming the reason.
+
+Scheduling: tasks go out longest first, by the durations of the last run
+(:func:`last_durations` reads ``evidence.json`` / ``stability-*.json``); tasks never seen
+before go first (they may be long).  Results come back in completion order; callers put
+them back in their own order.  Workers inherit the profile and the seed through the task.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Protocol
+
+from landscape._lib.errors import LandscapeError
+
+
+@dataclass(frozen=True)
+class Task:
+    """One claim to check: everything a worker needs (it loads ``claims_from`` itself)."""
+
+    claim_id: str
+    profile: str
+    seed: int
+    claims_from: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return f"{self.claim_id}@{self.seed}"
+
+
+@dataclass
+class Finished:
+    """A task's result as a worker sent it: ``computed`` is ``Computed.as_dict()``, or None with ``failure``."""
+
+    task: Task
+    worker: str
+    computed: dict[str, Any] | None = None
+    failure: str | None = None  # why no result came back (the worker died, the cluster gave up, ...)
+    seconds: float = 0.0
+
+
+@dataclass
+class Event:
+    """Progress of a parallel run: ``kind`` is ``"start"`` (task on worker) or ``"done"``."""
+
+    kind: str
+    task: Task
+    worker: str
+    finished: Finished | None = None
+    running: dict[str, Task] = field(default_factory=dict)  # worker -> its current task, after this event
+
+
+def resolve_jobs(value: str | int) -> int:
+    """``--jobs``: a positive number, or ``auto`` = the cores this process may use."""
+    if isinstance(value, int) or str(value).strip().isdigit():
+        n = int(value)
+        if n < 1:
+            raise LandscapeError(f"--jobs {value}: expected a positive number of worker processes or 'auto'")
+        return n
+    if str(value).strip().lower() == "auto":
+        try:
+            return max(1, len(os.sched_getaffinity(0)))
+        except AttributeError:  # not Linux
+            return max(1, os.cpu_count() or 1)
+    raise LandscapeError(f"--jobs {value!r}: expected a positive number of worker processes or 'auto'")
+
+
+# -- the work a worker does ----------------------------------------------------------------------------
+
+def prepare_worker() -> None:
+    """One torch thread per worker (the claims are many small tensors; N workers share N cores)."""
+    import torch
+
+    torch.set_num_threads(1)
+
+
+def _worker_main(conn: Any, fn: Callable[[Task], dict]) -> None:  # pragma: no cover - a spawned process
+    """A local worker: receive a Task, send back ``("ok", fn(task) as JSON)`` or ``("raised", text)``;
+    None stops it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent, which stops the workers
+    prepare_worker()
+    while True:
+        try:
+            task = conn.recv()
+        except EOFError:
+            return
+        if task is None:
+            return
+        try:
+            conn.send(("ok", json.dumps(fn(task), allow_nan=False)))
+        except Exception as e:  # noqa: BLE001 - reported as the task's error verdict
+            conn.send(("raised", f"{e.__class__.__name__}: {e}\n{traceback.format_exc()}"))
+
+
+# -- scheduling ----------------------------------------------------------------------------------------
+
+def last_durations(*paths: str | Path) -> dict[str, float]:
+    """Seconds per claim id from earlier runs: ``evidence.json`` files and ``stability-*.json`` sweeps
+    (their ``max_seconds``); unreadable or missing files are skipped, the first file naming a claim wins."""
+    out: dict[str, float] = {}
+    for p in paths:
+        try:
+            doc = json.loads(Path(p).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if not isinstance(doc, dict):
+            continue
+        claims = doc.get("claims")
+        items: Iterable[tuple[str, Any]] = ()
+        if isinstance(claims, list):  # evidence.json
+            items = ((c.get("id"), c.get("duration_s")) for c in claims if isinstance(c, dict))
+        elif isinstance(claims, dict):  # a stability sweep
+            items = ((cid, c.get("max_seconds")) for cid, c in claims.items() if isinstance(c, dict))
+        for cid, s in items:
+            if isinstance(cid, str) and isinstance(s, (int, float)) and cid not in out:
+                out[cid] = float(s)
+    return out
+
+
+def longest_first(tasks: list[Task], durations: dict[str, float]) -> list[Task]:
+    """``tasks`` by decreasing expected duration; unknown claims first; ties keep the given order."""
+    idx = {t: i for i, t in enumerate(tasks)}
+    return sorted(tasks, key=lambda t: (-durations.get(t.claim_id, float("inf")), idx[t]))
+
+
+# -- backends ------------------------------------------------------------------------------------------
+
+class Pool(Protocol):
+    """A backend: run tasks (already in the order to start them), yield progress events."""
+
+    def run(self, tasks: list[Task], fn: Callable[[Task], dict]) -> Iterator[Event]: ...
+
+
+def _signal_name(code: int | None) -> str:
+    if code is None:
+        return "no exit status"
+    if code < 0:
+        try:
+            return f"killed by signal {-code} ({signal.Signals(-code).name})"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit status {code}"
+
+
+class LocalPool:
+    """``jobs`` spawned worker processes on this machine, one task each at a time (see the module docstring)."""
+
+    def __init__(self, jobs: int):
+        if jobs < 1:
+            raise LandscapeError(f"--jobs {jobs}: expected a positive number of worker processes")
+        self.jobs = jobs
+
+    def run(self, tasks: list[Task], fn: Callable[[Task], dict]) -> Iterator[Event]:
+        import multiprocessing as mp
+        from multiprocessing.connection import wait
+
+        ctx = mp.get_context("spawn")  # no fork of a process holding torch's thread pools
+        queue = list(tasks)
+        workers: dict[str, tuple[Any, Any]] = {}  # name -> (process, connection)
+        running: dict[str, tuple[Task, float]] = {}
+        serial = 0
+
+        def spawn() -> str:
+            nonlocal serial
+            serial += 1
+            name = f"w{serial}"
+            parent, child = ctx.Pipe()
+            proc = ctx.Process(target=_worker_main, args=(child, fn), name=f"landscape-{name}", daemon=True)
+            proc.start()
+            child.close()
+            workers[name] = (proc, parent)
+            return name
+
+        def feed(name: str) -> Event | None:
+            if not queue:
+                return None
+            task = queue.pop(0)
+            workers[name][1].send(task)
+            running[name] = (task, time.perf_counter())
+            return Event("start", task, name, running={w: t for w, (t, _) in running.items()})
+
+        try:
+            for _ in range(min(self.jobs, len(queue))):
+                ev = feed(spawn())
+                if ev:
+                    yield ev
+            while running:
+                conns = {workers[n][1]: n for n in running}
+                sentinels = {workers[n][0].sentinel: n for n in running}
+                ready = wait(list(conns) + list(sentinels))
+                names = []
+                for r in ready:
+                    n = conns.get(r) or sentinels.get(r)
+                    if n is not None and n not in names:
+                        names.append(n)
+                for n in names:
+                    proc, conn = workers[n]
+                    task, t0 = running.pop(n)
+                    msg = None
+                    try:
+                        if conn.poll():
+                            msg = conn.recv()
+                    except (EOFError, OSError):
+                        msg = None
+                    secs = round(time.perf_counter() - t0, 3)
+                    if msg is None:  # the process died before it could answer
+                        proc.join(5)
+                        why = (f"worker process {n} (pid {proc.pid}) died while running this claim "
+                               f"({_signal_name(proc.exitcode)}); no verdict could be computed")
+                        conn.close()
+                        del workers[n]
+                        fin = Finished(task, n, failure=why, seconds=secs)
+                        yield Event("done", task, n, fin, running={w: t for w, (t, _) in running.items()})
+                        if queue:
+                            ev = feed(spawn())
+                            if ev:
+                                yield ev
+                        continue
+                    status, body = msg
+                    fin = (Finished(task, n, computed=json.loads(body), seconds=secs) if status == "ok"
+                           else Finished(task, n, failure=f"the worker raised while running this claim: {body}",
+                                         seconds=secs))
+                    yield Event("done", task, n, fin, running={w: t for w, (t, _) in running.items()})
+                    ev = feed(n)
+                    if ev:
+                        yield ev
+        finally:
+            for proc, conn in workers.values():
+                try:
+                    conn.send(None)
+                except (OSError, ValueError):
+                    pass
+            deadline = time.monotonic() + 2
+            for name, (proc, conn) in workers.items():
+                if name in running:  # interrupted mid-task: no point waiting for it
+                    proc.kill()
+                proc.join(max(0.0, deadline - time.monotonic()))
+                if proc.is_alive():
+                    proc.kill()
+                    proc.join(2)
+                conn.close()
+
+
+def _dask_execute(fn: Callable[[Task], dict], task: Task) -> tuple[str, str]:  # pragma: no cover - a Dask worker
+    """The Dask task: ``(worker address, fn(task) as JSON)``."""
+    from distributed import get_worker
+
+    prepare_worker()
+    return get_worker().address, json.dumps(fn(task), allow_nan=False)
+
+
+class DaskPool:
+    """The tasks on a Dask ``distributed`` cluster (see the module docstring).
+
+    ``address`` None: a ``LocalCluster`` of ``jobs`` worker processes, one thread each, started
+    and stopped here; otherwise ``tcp://host:8786`` (or any address ``distributed.Client`` takes).
+    """
+
+    POLL_S = 1.0
+
+    def __init__(self, address: str | None, jobs: int):
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            raise LandscapeError("--scheduler needs Dask distributed: pip install -e '.[cluster]' "
+                                 "(or pip install 'landscape[cluster]')") from None
+        self.address = address
+        self.jobs = jobs
+
+    def _client(self) -> tuple[Any, Any]:
+        import dask
+        from distributed import Client, LocalCluster
+
+        if self.address is None:
+            with dask.config.set({"distributed.scheduler.worker-saturation": 1.0}):  # one queued task per thread
+                cluster = LocalCluster(n_workers=self.jobs, threads_per_worker=1, processes=True,
+                                       dashboard_address=None, silence_logs=40)
+            return cluster, Client(cluster)
+        try:
+            return None, Client(self.address, timeout="20s")
+        except (OSError, TimeoutError) as e:
+            raise LandscapeError(f"--scheduler {self.address!r}: cannot reach a Dask scheduler there ({e})") from None
+
+    def run(self, tasks: list[Task], fn: Callable[[Task], dict]) -> Iterator[Event]:
+        from distributed import wait
+
+        cluster, client = self._client()
+        try:
+            n = len(tasks)
+            futs = {client.submit(_dask_execute, fn, t, key=f"landscape-{t.key}", pure=False, priority=n - i): t
+                    for i, t in enumerate(tasks)}
+            by_key = {f.key: t for f, t in futs.items()}
+            pending = set(futs)
+            shown: dict[str, Task] = {}
+            while pending:
+                try:
+                    done, pending = wait(pending, timeout=self.POLL_S, return_when="FIRST_COMPLETED")
+                except TimeoutError:
+                    done = set()
+                try:  # which worker is processing what (a worker may hold a queued task besides its current one)
+                    now = {w: by_key[ks[0]] for w, ks in client.processing().items() if ks and ks[0] in by_key}
+                except Exception:  # noqa: BLE001 - progress only
+                    now = shown
+                for w, t in now.items():
+                    if shown.get(w) != t:
+                        yield Event("start", t, w, running=dict(now))
+                shown = now
+                for f in done:
+                    t = futs[f]
+                    try:
+                        worker, body = f.result()
+                        fin = Finished(t, worker, computed=json.loads(body))
+                    except Exception as e:  # noqa: BLE001 - KilledWorker, a worker's exception, a lost connection
+                        fin = Finished(t, "?", failure=f"the Dask cluster returned no result for this claim: "
+                                                       f"{e.__class__.__name__}: {e}")
+                    yield Event("done", t, fin.worker, fin, running=dict(shown))
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+
+def make_pool(jobs: int, scheduler: str | None) -> Pool:
+    """``--scheduler`` given (``"local"`` for a LocalCluster): a :class:`DaskPool`, else a :class:`LocalPool`."""
+    if scheduler is not None:
+        return DaskPool(None if scheduler == "local" else scheduler, jobs)
+    return LocalPool(jobs)
+
+
+def run_tasks(tasks: list[Task], pool: Pool, fn: Callable[[Task], dict], *, durations: dict[str, float] | None = None,
+              progress: Callable[[Event], None] | None = None) -> dict[Task, Finished]:
+    """Run ``fn(task)`` for every task on ``pool``, longest first; returns every task's :class:`Finished`.
+
+    ``fn`` must be a module-level function (workers import it by name) returning plain JSON.
+    """
+    out: dict[Task, Finished] = {}
+    for ev in pool.run(longest_first(tasks, durations or {}), fn):
+        if ev.kind == "done" and ev.finished is not None:
+            out[ev.task] = ev.finished
+        if progress:
+            progress(ev)
+    missing = [t.key for t in tasks if t not in out]
+    if missing:  # a backend bug, never a silent hole in a report
+        raise RuntimeError(f"parallel run returned no result for {', '.join(missing)}")
+    return out
+
+
+__all__ = ["DaskPool", "Event", "Finished", "LocalPool", "Pool", "Task", "last_durations", "longest_first",
+           "make_pool", "prepare_worker", "resolve_jobs", "run_tasks"]
