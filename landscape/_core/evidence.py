@@ -2,7 +2,8 @@
 
 ``evidence.json`` schema (version :data:`SCHEMA_VERSION`) -- documented in README.md:
 top level ``schema_version, landscape_version, profile, seed, started, duration_s,
-environment, tolerance, claims``; each claim object carries at least ``id, title, source,
+environment, tolerance, claims`` (and ``fixtures``: the cross-examination library, ``landscapes``: the
+pictures of its certified points, :mod:`landscape._lib.slices`); each claim object carries at least ``id, title, source,
 paper_ref (see landscape._core.papers), statement, hypotheses, expected, paper, verdict, passed, examples, statistics, margin,
 counterexample, duration_s``.
 
@@ -346,6 +347,7 @@ def evidence_document(evs: list[Evidence], *, profile: str, seed: int, started: 
         | {"passed": sum(1 for e in evs if e.passed), "claims": len(evs)},
         "claims": [e.as_dict() for e in evs],
         "fixtures": _fixture_summaries(),
+        "landscapes": _landscape_records(evs),
     })
 
 
@@ -359,3 +361,19 @@ def _fixture_summaries() -> list[dict]:
         return [{"error": f"{e.__class__.__name__}: {e}"}]
 
 
+def _landscape_records(evs: list[Evidence]) -> list[dict]:
+    """Pictures of the certified points (:mod:`landscape._lib.slices`): for the library's bad minima, stationary
+    points and counterexamples -- and Jiang's dead-on-data construction and the essay's dead-ReLU plateau, which are
+    not fixtures -- 1-D / 2-D loss slices and the Hessian spectrum, each record ``{"fixture", "source" (the claim
+    that built it), "kind", "loss", "global_min_loss", "figures": [spec, ...], ...}``.  Only points whose source
+    claim is among the built-in claims of this run (a run of user claims only builds nothing); a broken record
+    becomes an entry with an ``error`` key, never a lost report."""
+    try:
+        from landscape._lib import fixtures, slices
+
+        claims = {e.id for e in evs if e.claims_from is None}
+        if not claims:
+            return []
+        return slices.records(fixtures.all_fixtures(), claims)
+    except Exception as e:  # noqa: BLE001 - a broken builder or record must not lose the report
+        return [{"error": f"{e.__class__.__name__}: {e}"}]

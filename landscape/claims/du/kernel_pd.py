@@ -169,6 +169,31 @@ def _depth_figure(kind: str, acts: list[str]) -> tuple[dict, dict]:
     return fig, table
 
 
+#: log10(|lambda_min| / error bound) below this is drawn at it in the decision histogram.
+RATIO_FLOOR = -20.0
+
+
+def _decision_figure(outcomes: list[Outcome], label: str) -> dict:
+    """The quantity that decides each kernel -- ``|lambda_min| / error bound`` at the precision that decided
+    (:func:`tolerance.eigenvalue_with_bound`: zero at <= 1, non-zero from BAND) -- per activation, against the band.
+    Drawn from the outcomes' statistics; nothing is recomputed."""
+    data: dict[str, list[float]] = {}
+    for o in outcomes:
+        st_ = o.stats
+        mp = st_.get("precision", "float64") != "float64" and "lambda_min_mp" in st_
+        lam, err = (st_["lambda_min_mp"], st_["error_bound_mp"]) if mp else (st_["lambda_min"], st_["error_bound"])
+        if not (math.isfinite(lam) and math.isfinite(err) and err > 0):
+            continue  # no bound: float64 decided nothing (counted in the statistics)
+        key = str(st_["activation"]) if lam >= 0 else "lambda_min < 0"
+        data.setdefault(key, []).append(max(math.log10(max(abs(lam), 1e-300) / err), RATIO_FLOOR))
+    return {"kind": "hist", "title": (f"The deciding quantity |lambda_min(K^(H))| / error bound, per kernel ({label}; "
+                                      "at the precision that decided: float64 or multiple precision)"),
+            "xlabel": f"log10(|lambda_min| / error bound)  (values < {RATIO_FLOOR:g} drawn at {RATIO_FLOOR:g})",
+            "ylabel": "kernels", "data": data,
+            "band": {"lo": 0.0, "hi": math.log10(tolerance.BAND),
+                     "label": "undecided band (<= 0: indistinguishable from 0; >= 3: positive)"}}
+
+
 def _pd(ctx: Context, kind: str, acts: list[str], data_kind: str, label: str, n_max: int = 12,
         d_range: tuple[int, int] = (3, 6), n_min: int = 2, figure: bool = False) -> Result:
     @st.composite
@@ -196,6 +221,7 @@ def _pd(ctx: Context, kind: str, acts: list[str], data_kind: str, label: str, n_
         fig, table = _depth_figure(kind, acts)
         figs.append(fig)
         stats["lambda_min_by_depth_fixed_data"] = table
+    figs.append(_decision_figure(res.outcomes, label))
     return res.result(statistics=stats, figures=figs,
                       tried=pd_tried(res.examples, acts, kind, data_kind, n_min, n_max, d_range))
 

@@ -252,13 +252,22 @@ def hinf_result(ctx: Context, res, extra: list[Outcome], figures: list[dict], wh
         by_fam[f][key] += 1
     fig = {"kind": "hist", "title": f"lambda_0 = lambda_min(H^inf) ({what})", "xlabel": "log10 lambda_0",
            "ylabel": "datasets", "data": {"lambda_0": [math.log10(max(v, 1e-20)) for v in lam]}}
+    s_n: dict[str, list[float]] = {}  # the rank decision's own quantity, as the searches computed it
+    for o in res.outcomes + extra:
+        if "s_normalised" in o.stats and "family" in o.stats:
+            s_n.setdefault(str(o.stats["family"]), []).append(math.log10(max(float(o.stats["s_normalised"]), 1e-20)))
+    fig_rank = {"kind": "hist", "title": (f"s_n / s_1 of H^inf, the quantity that decides lambda_0 > 0 ({what}; at the "
+                                          "precision that decided), per data family, against the tolerance band"),
+                "xlabel": "log10(s_n / s_1) of H^inf  (values < 1e-20 drawn at -20)", "ylabel": "datasets",
+                "data": s_n, "band": {"lo": math.log10(tolerance.ZERO), "hi": math.log10(tolerance.ZERO * tolerance.BAND),
+                                      "label": "undecided band in float64 (re-decided in multiple precision)"}}
     ns = [o.stats["n"] for o in res.outcomes + extra if "n" in o.stats and "lambda0" in o.stats]
     ds = [o.stats["d"] for o in res.outcomes + extra if "d" in o.stats and "lambda0" in o.stats]
     size = f"n <= {max(ns)}, d <= {max(ds)}" if ns else "no dataset"
     return merge([res], extra=extra, statistics={"by_family": by_fam, "min_lambda0": min(lam) if lam else None,
                                                  "max_n": max(ns) if ns else None},
                  tried=_hinf_tried(res.examples, what, size, len(extra), 1000 * ctx.draws),
-                 figures=[fig] + figures)
+                 figures=[fig, fig_rank] + figures)
 
 
 

@@ -92,9 +92,11 @@ def lemma3_search(ctx: Context, act_choice, label: str, budget: int, *, data=Non
     fam: dict[str, dict[str, int]] = {}
     for o in res.outcomes:
         fam.setdefault(o.stats.get("data_family", "?"), {"holds": 0, "fails": 0, "band": 0})[o.status] += 1
-    fig = {"kind": "hist", "title": "log10 of the smallest normalised singular value of T_H",
-           "xlabel": "log10(s_min / s_max)", "ylabel": "weight draws", "data": hist,
-           "vlines": {"zero tolerance": math.log10(tolerance.ZERO), "non-zero from": math.log10(tolerance.ZERO * tolerance.BAND)}}
+    fig = {"kind": "hist", "title": ("log10 of the smallest normalised singular value of T_H, the quantity that decides "
+                                     "the rank (per weight draw, at the precision that decided), against the tolerance band"),
+           "xlabel": "log10(s_min / s_max) of T_H", "ylabel": "weight draws", "data": hist,
+           "band": {"lo": math.log10(tolerance.ZERO), "hi": math.log10(tolerance.ZERO * tolerance.BAND),
+                    "label": "undecided band in float64 (re-decided in multiple precision)"}}
     prec: dict[str, int] = {}
     for o in res.outcomes:
         for p in o.stats.get("decided_by", []):
