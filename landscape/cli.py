@@ -426,7 +426,7 @@ def cmd_report(a: argparse.Namespace) -> int:
                   flush=True)
             doc = evidence_document(evs, profile=a.profile, seed=a.seed, started=started, duration_s=dur)
             annotate(doc, read_stability(a.out))  # the seed sweeps kept beside the report, if any
-            report = stage_report(evs, doc, a.out)
+            report = stage_report(evs, doc, a.out, locate=stage.locate)  # this run's files are still staged
         except BaseException:
             stage.discard()
             raise

@@ -257,7 +257,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
         doc = evidence_document(sorted(evs, key=lambda e: e.id), profile=profiles.current_hypothesis_profile(),
                                 seed=config.getoption("landscape_seed"), started=config._landscape["started"],
                                 duration_s=time.perf_counter() - config._landscape["t0"])
-        report = stage_report(sorted(evs, key=lambda e: e.id), doc, out)
+        stage = config._landscape.get("stage")  # this session's counterexample files are still staged
+        report = stage_report(sorted(evs, key=lambda e: e.id), doc, out,
+                              locate=stage.locate if stage is not None else None)
         try:
             with deferred_signals():  # the report, then the counterexamples (pytest_unconfigure is the fallback)
                 paths = report.publish()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from html import unescape
 from urllib.parse import unquote
 
 import pytest
@@ -29,7 +30,7 @@ def _no_fixture_library(monkeypatch):
 
 
 def _hrefs(html: str) -> list[str]:
-    return [h for h in re.findall(r"href='([^']*)'", html) if not h.startswith("#")]
+    return [unescape(h) for h in re.findall(r'href="([^"]*)"', html) if not h.startswith("#")]
 
 
 def _md_links(md: str) -> list[str]:
@@ -62,8 +63,7 @@ def test_links_and_replay_commands_resolve(tmp_path, monkeypatch, capsys, layout
         assert target.resolve() == (cx / f"{CLAIM}.json").resolve()
 
     cmds = re.findall(r"replay: `(landscape replay [^`]+)`", md)
-    assert cmds and cmds == [html_cmd.replace("&#x27;", "'")
-                             for html_cmd in re.findall(r"replay: <code>([^<]+)</code>", html)]
+    assert cmds and cmds == [unescape(html_cmd) for html_cmd in re.findall(r"replay: <code>([^<]+)</code>", html)]
     for cmd in cmds:
         argv = shlex.split(cmd)
         if layout == "defaults":
@@ -100,3 +100,34 @@ def test_destination_line_says_whether_this_is_a_checkout(tmp_path):
     assert f"to {other / 'reports'}/ and counterexamples to {other / 'cx'}/ (default --out, in the current " \
            "directory, which is not a landscape checkout; choose with --out)" in line
     assert destination_line("/r", "/c", cwd=plain) == "landscape: writing the report to /r/ and counterexamples to /c/"
+
+
+def test_staged_counterexample_is_read_through_locate(tmp_path, monkeypatch):
+    """``landscape report`` publishes the counterexamples after the report: the page reads the staged copy."""
+    from landscape._core.evidence import Evidence
+    from landscape._core.publish import CounterexampleStage
+    from landscape._core.report import stage_report
+
+    monkeypatch.chdir(tmp_path)
+    stage = CounterexampleStage("counterexamples")
+    final = stage.write("t.cx", {"x": [[0.5], [-0.5]], "label": "staged"}, {"status": "fails", "margin": 2.0,
+                                                                            "stats": {}, "note": "n"},
+                        profile="quick", seed=0)
+    assert not final.exists()  # only staged so far
+    ev = Evidence("t.cx", "t", "004_c552a5c94484e66a.txt, Lemma 3", "s", [], expected="refuted", paper="refuted",
+                  why="", verdict="refuted", counterexample=str(final),
+                  counterexample_outcome={"status": "fails", "margin": 2.0, "note": "n"})
+    doc = {"profile": "quick", "seed": 0, "started": "now", "duration_s": 0.0, "landscape_version": "0",
+           "environment": {"python": "3", "torch": "2", "numpy": "2"},
+           "tolerance": {"zero": 1e-10, "nonzero_from": 1e-7, "hp_ladder_digits": [50]},
+           "claims": [ev.as_dict()]}
+    try:
+        for locate, shown in ((stage.locate, True), (None, False)):
+            report = stage_report([ev], dict(doc), "reports", locate=locate)
+            html = (report.staging / "index.html").read_text()
+            report.discard()
+            assert ('<div class="k">label</div><div class="v"><code>staged</code></div>' in html) == shown
+            assert ("the file could not be found when the report was rendered" in html) == (not shown)
+            assert _hrefs(html) and all(h == "../counterexamples/t.cx.json" for h in _hrefs(html))
+    finally:
+        stage.discard()

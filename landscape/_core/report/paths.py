@@ -43,14 +43,15 @@ def counterexample_href(cx: str | None, out_dir: str | Path, cwd: str | Path | N
     return quote(Path(rel).as_posix())
 
 
-def replay_command(cx: str | None, cwd: str | Path | None = None, claims_from: list[str] | tuple[str, ...] = ()
-                   ) -> str | None:
+def replay_command(cx: str | None, cwd: str | Path | None = None,
+                   claims_from: str | list[str] | tuple[str, ...] | None = ()) -> str | None:
     """``landscape replay counterexamples/X.json [--claims-from F]`` as it runs from ``cwd`` (None if ``cx``
     names no file); ``claims_from``: the evidence record's ``claims_from`` (files a user claim needs)."""
     f = counterexample_file(cx, cwd)
     if f is None:
         return None
-    return _commands.replay_command(f, claims_from_files=list(claims_from or ()), cwd=cwd)
+    files = [claims_from] if isinstance(claims_from, str) else list(claims_from or ())  # evidence: one file or None
+    return _commands.replay_command(f, claims_from_files=files, cwd=cwd)
 
 
 def is_landscape_checkout(directory: str | Path) -> bool:
