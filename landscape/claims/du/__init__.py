@@ -24,8 +24,12 @@ Modules (imported in this order, so the claims register in the order of the pape
 * :mod:`.normalisation` -- ``du.normalisation``, eq. (2), Lemma B.1;
 * :mod:`.training` -- the gradient-descent runs shared by the next two;
 * :mod:`.rate` -- ``du.thm5_1.linear_rate`` (+ ``.resnet``), Theorems 5.1 / 6.1;
-* :mod:`.stability` -- ``du.stability.weights`` / ``.gram``, eq. (6), Lemmas B.4 / B.5.
+* :mod:`.stability` -- ``du.stability.weights`` / ``.gram``, eq. (6), Lemmas B.4 / B.5;
+* :mod:`.kernel_literal` -- ``du.kernel.def5_1.literal``, ``du.kernel.def6_1.literal``; :mod:`.cross_terms` --
+  ``du.kernel.def6_1.cross_terms``: Definitions 5.1 / 6.1 exactly as printed (the library's
+  ``literal=True``) against the finite-width Gram matrices (imported last: earlier claims keep their order).
 """
 
 from landscape.claims.du import _common, kernel_pd, concentration, depth, normalisation, training, rate, stability  # noqa: F401
 from landscape.claims.du._common import PAPER, SMOOTH  # noqa: F401
+from landscape.claims.du import kernel_literal, cross_terms  # noqa: F401

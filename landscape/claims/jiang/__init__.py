@@ -35,3 +35,4 @@ Modules, in the order their claims register:
 from landscape.claims.jiang import thm1, cor1, eq9, dead, duplicate, init_rank, points, lemma1, thm2  # noqa: F401
 
 __all__ = ["thm1", "cor1", "eq9", "dead", "duplicate", "init_rank", "points", "lemma1", "thm2"]
+from landscape.claims.jiang import eq6_literal  # noqa: F401,E402  (jiang.eq6.literal; last, so earlier claims keep their order)

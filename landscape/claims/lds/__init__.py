@@ -29,3 +29,4 @@ from landscape.claims.lds import assumption2, lemma3, lemma3_variants, prop1, pr
 from landscape.claims.lds import lemmas, thm2_path  # noqa: F401
 from landscape.claims.lds import thm1, thm1_under, yu_chen  # noqa: F401
 from landscape.claims.lds._common import PAPER  # noqa: F401
+from landscape.claims.lds import lemma1_eq17  # noqa: F401  (lds.lemma1.eq17; last, so earlier claims keep their order)
