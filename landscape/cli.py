@@ -401,6 +401,10 @@ def cmd_report(a: argparse.Namespace) -> int:
                     f"{ev.duration_s:.1f}s{on}{mark}" + " " * 10 * (p.worker is None))
         if p.worker is not None or (a.jobs > 1 or a.scheduler):
             workers(p, line)
+            if ev is not None and ev.figures:  # the parent is idle while the workers run: draw them now
+                from landscape._core.report.figures import prerender
+
+                prerender(ev.figures)
         elif ev is None:
             print(f"[{p.done + 1:>2}/{p.total}] {p.claim.id} ...", end="\r" if tty else "\n", file=sys.stderr,
                   flush=True)

@@ -217,3 +217,14 @@ def test_line_bound_takes_the_colour_of_its_run_and_hlines_accept_a_list():
         assert _legend_texts(fig)[-1] == "target (y = 0.1)"
     finally:
         plt.close(fig)
+
+
+def test_prerendered_figure_is_the_figure_render_would_draw():
+    from landscape._core.report import figures
+
+    spec = {"kind": "bar", "title": "prerendered", "data": {"a": 1.0, "b": 2.5}}
+    fresh = figures.render_png(spec)
+    figures.prerender([spec, {"kind": "pie"}])  # a spec that cannot be drawn is left for the real render
+    assert figures.render_png(spec) == fresh
+    with pytest.raises(ValueError, match="pie"):
+        figures.render_png({"kind": "pie"})

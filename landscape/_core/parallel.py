@@ -249,8 +249,8 @@ class LocalPool:
                     fin = (Finished(task, n, computed=json.loads(body), seconds=secs) if status == "ok"
                            else Finished(task, n, failure=f"the worker raised while running this claim: {body}",
                                          seconds=secs))
+                    ev = feed(n)  # the worker's next task first: the caller's handling of this result overlaps it
                     yield Event("done", task, n, fin, running={w: t for w, (t, _) in running.items()})
-                    ev = feed(n)
                     if ev:
                         yield ev
         finally:

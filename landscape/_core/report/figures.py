@@ -544,8 +544,26 @@ def _spectrum(ax, spec: dict) -> None:
     _bands(ax, spec)
 
 
+_RENDERED: dict[str, bytes] = {}  # spec (canonical JSON) -> PNG, filled by prerender()
+
+
+def _spec_key(spec: dict) -> str | None:
+    import json
+
+    try:
+        return json.dumps(spec, sort_keys=True, allow_nan=True, default=str)
+    except (TypeError, ValueError):
+        return None
+
+
 def render_png(spec: dict) -> bytes:
-    """One PNG for one spec; unknown kinds raise ValueError naming the kind."""
+    """One PNG for one spec; unknown kinds raise ValueError naming the kind.
+
+    A spec :func:`prerender` drew already is not drawn again (the same spec gives the same bytes).
+    """
+    key = _spec_key(spec)
+    if key is not None and key in _RENDERED:
+        return _RENDERED.pop(key)
     fig = draw_figure(spec)
     try:
         buf = io.BytesIO()
@@ -553,6 +571,23 @@ def render_png(spec: dict) -> bytes:
         return buf.getvalue()
     finally:
         plt.close(fig)
+
+
+def prerender(specs: list[dict]) -> None:
+    """Draw ``specs`` now, for a later :func:`render_png` of the same specs (each kept until used once).
+
+    ``landscape report --jobs N`` calls it as each claim's evidence arrives, so the figures are
+    drawn while the workers still run instead of after them.  A spec that cannot be drawn is
+    skipped here: :func:`render_png` raises for it when the report is rendered.
+    """
+    for spec in specs:
+        key = _spec_key(spec)
+        if key is None or key in _RENDERED:
+            continue
+        try:
+            _RENDERED[key] = render_png(spec)
+        except Exception:  # noqa: BLE001 - reported by the real render
+            continue
 
 
 def draw_figure(spec: dict) -> "matplotlib.figure.Figure":
