@@ -287,24 +287,41 @@ def execute_task(task: parallel.Task) -> dict:
     return compute(registry.get(task.claim_id), profile=task.profile, seed=task.seed).as_dict()
 
 
-def _run_parallel(claims: list[Claim], *, profile: str, seed: int, stage: CounterexampleStage | None,
-                  progress: Callable[[Progress], None] | None, jobs: int, scheduler: str | None,
-                  claims_from: list[str] | tuple[str, ...], durations: dict[str, float] | None) -> list[Evidence]:
-    by_id = {c.id: c for c in claims}
-    tasks = [parallel.Task(c.id, profile, seed, tuple(claims_from)) for c in claims]
-    evs: dict[str, Evidence] = {}
+def run_tasks(tasks: list[parallel.Task], claims: dict[str, Claim], stage_of: Callable[[parallel.Task], CounterexampleStage | None],
+              *, jobs: int, scheduler: str | None, durations: dict[str, float] | None,
+              progress: Callable[[Progress, parallel.Task], None] | None = None) -> dict[parallel.Task, Evidence]:
+    """Run ``tasks`` in workers (:mod:`landscape._core.parallel`) and settle each result here, into
+    ``stage_of(task)``; ``progress(Progress, task)`` before and after each.  Used by :func:`run_many`
+    and the stability sweep."""
+    out: dict[parallel.Task, Evidence] = {}
+    one_seed = len({t.seed for t in tasks}) <= 1
+
+    def name(t: parallel.Task) -> str:
+        return t.claim_id if one_seed else f"{t.claim_id} (seed {t.seed})"
 
     def on_event(e: parallel.Event) -> None:
-        c = by_id[e.task.claim_id]
+        c = claims[e.task.claim_id]
+        ev = None
         if e.kind == "done" and e.finished is not None:
-            evs[c.id] = evidence_of(e.finished, c, profile=profile, seed=seed, stage=stage)
+            ev = out[e.task] = evidence_of(e.finished, c, profile=e.task.profile, seed=e.task.seed,
+                                           stage=stage_of(e.task))
         if progress:
-            progress(Progress(len(evs), len(claims), c, evs.get(c.id) if e.kind == "done" else None, e.worker,
-                              {w: t.claim_id for w, t in e.running.items()}))
+            progress(Progress(len(out), len(tasks), c, ev, e.worker, {w: name(t) for w, t in e.running.items()}),
+                     e.task)
 
     parallel.run_tasks(tasks, parallel.make_pool(jobs, scheduler), execute_task, durations=durations,
                        progress=on_event)
-    return [evs[c.id] for c in claims]
+    return out
 
 
-__all__ = ["Computed", "Progress", "compute", "evidence_of", "execute_task", "outcome_dict", "run_claim", "run_many", "settle"]
+def _run_parallel(claims: list[Claim], *, profile: str, seed: int, stage: CounterexampleStage | None,
+                  progress: Callable[[Progress], None] | None, jobs: int, scheduler: str | None,
+                  claims_from: list[str] | tuple[str, ...], durations: dict[str, float] | None) -> list[Evidence]:
+    tasks = [parallel.Task(c.id, profile, seed, tuple(claims_from)) for c in claims]
+    evs = run_tasks(tasks, {c.id: c for c in claims}, lambda t: stage, jobs=jobs, scheduler=scheduler,
+                    durations=durations, progress=(lambda p, t: progress(p)) if progress else None)
+    return [evs[t] for t in tasks]
+
+
+__all__ = ["Computed", "Progress", "compute", "evidence_of", "execute_task", "outcome_dict", "run_claim", "run_many",
+           "run_tasks", "settle"]

@@ -91,29 +91,22 @@ def _run_parallel(claims: list[Claim], profile: str, seeds: list[int], jobs: int
                   files: list[str], durations: dict[str, float] | None, stages: dict, per_seed: dict[int, dict[str, Row]],
                   progress: Callable[[int, dict[str, Row]], None] | None, on_task: Callable[[Any], None] | None) -> None:
     from landscape._core import parallel
-    from landscape._core.runner import Progress, evidence_of, execute_task
+    from landscape._core.runner import run_tasks
 
-    by_id = {c.id: c for c in claims}
     # seed-major: with equal durations the first seeds complete first (their progress lines come early)
     tasks = [parallel.Task(c.id, profile, s, tuple(files)) for s in seeds for c in claims]
-    n_done = 0
 
-    def on_event(e: "parallel.Event") -> None:
-        nonlocal n_done
-        c, s = by_id[e.task.claim_id], e.task.seed
-        ev = None
-        if e.kind == "done" and e.finished is not None:
-            ev = evidence_of(e.finished, c, profile=profile, seed=s, stage=stages[s])
-            per_seed[s][c.id] = (ev.verdict, ev.expected, ev.duration_s)
-            n_done += 1
+    def on_event(p: Any, task: "parallel.Task") -> None:
+        s = task.seed
+        if p.evidence is not None:
+            per_seed[s][task.claim_id] = (p.evidence.verdict, p.evidence.expected, p.evidence.duration_s)
         if on_task:
-            on_task(Progress(n_done, len(tasks), c, ev, e.worker,
-                             {w: f"{t.claim_id} (seed {t.seed})" for w, t in e.running.items()}))
-        if ev is not None and progress and len(per_seed[s]) == len(claims):
+            on_task(p)
+        if p.evidence is not None and progress and len(per_seed[s]) == len(claims):
             progress(s, per_seed[s])
 
-    parallel.run_tasks(tasks, parallel.make_pool(jobs, scheduler), execute_task, durations=durations,
-                       progress=on_event)
+    run_tasks(tasks, {c.id: c for c in claims}, lambda t: stages[t.seed], jobs=jobs, scheduler=scheduler,
+              durations=durations, progress=on_event)
 
 
 def filename(profile: str) -> str:

@@ -174,9 +174,7 @@ def hessian_eigh(loss_fn: LossFn, theta: torch.Tensor) -> tuple[np.ndarray, np.n
 
 def hessian_spectrum(loss_fn: LossFn, theta: torch.Tensor) -> np.ndarray:
     """The eigenvalues (ascending, float64) of the exact Hessian of ``loss_fn`` at ``theta``."""
-    from landscape._lib.certify import exact_hessian
-
-    return np.linalg.eigvalsh(exact_hessian(loss_fn, torch.as_tensor(theta, dtype=torch.float64)).numpy())
+    return hessian_eigh(loss_fn, theta)[0]
 
 
 def spectral_density(eigs: Sequence[float], grid: Sequence[float], sigma: float | Sequence[float]) -> np.ndarray:
