@@ -57,8 +57,14 @@ def test_uv_minus_one_squared_is_non_strict_along_the_hyperbola():
     The straight line (1 + s, 1 - s) rises like s^4; the level set uv = 1 is curved, and the
     re-minimisation over the hyperplane orthogonal to (1, -1) finds it.
     """
-    c = certify.certify_minimum(lambda v: (v[0] * v[1] - 1) ** 2, _t(1.0, 1.0), rng=_rng())
+    c = certify.certify_minimum(lambda v: (v[0] * v[1] - 1) ** 2, _t(1.0, 1.0), rng=_rng(),
+                                loss_mp=lambda v, ops: (v[0] * v[1] - 1) ** 2)
     assert c.kind == "non-strict" and c.evidence == "flat-direction" and c.is_local_minimum is True
+    # the gradient is exactly 0 (exact); the minimality of a degenerate point is numerical evidence (float64)
+    assert c.critical.proof == "exact" and c.proof == "float64"
+    # without a multiple-precision form float64 cannot tell a degenerate critical point from a drift
+    bare = certify.certify_minimum(lambda v: (v[0] * v[1] - 1) ** 2, _t(1.0, 1.0), rng=_rng())
+    assert bare.kind == "inconclusive" and bare.proof == "float64" and bare.critical.status == "band"
     ev = c.spectrum.eigenvalues
     assert c.spectrum.outcomes == ["zero", "positive"]
     assert tolerance.equal(ev[1], 4.0).outcome == "zero"
@@ -107,10 +113,12 @@ def test_not_stationary_point():
 def test_degenerate_cases_quartic_and_cubic():
     """Hessian PSD and singular: x^4 + y^2 is strict but only higher-order terms say so
     (inconclusive); x^3 + y^2 descends along -x (saddle, found by the flat probe / attack)."""
-    q = certify.certify_minimum(lambda v: v[0] ** 4 + v[1] ** 2, torch.zeros(2, dtype=F64), rng=_rng())
-    assert q.kind == "inconclusive" and q.is_local_minimum is None
+    q = certify.certify_minimum(lambda v: v[0] ** 4 + v[1] ** 2, torch.zeros(2, dtype=F64), rng=_rng(),
+                                loss_mp=lambda v, ops: v[0] ** 4 + v[1] ** 2)
+    assert q.kind == "inconclusive" and q.is_local_minimum is None and q.critical.proof == "exact"
     assert q.spectrum.definiteness == "psd-singular" and q.lower_point is None
-    c = certify.certify_minimum(lambda v: v[0] ** 3 + v[1] ** 2, torch.zeros(2, dtype=F64), rng=_rng())
+    c = certify.certify_minimum(lambda v: v[0] ** 3 + v[1] ** 2, torch.zeros(2, dtype=F64), rng=_rng(),
+                                loss_mp=lambda v, ops: v[0] ** 3 + v[1] ** 2)
     assert c.kind == "saddle" and c.evidence != "hessian" and c.lower_point is not None
     assert c.lower_point["distance"] <= c.local_radius
 
@@ -239,6 +247,12 @@ def test_prop1_negsq_exp_point_is_non_strict():
 
     w = torch.ones(6, dtype=F64)
     c = certify.certify_minimum(loss, w, rng=_rng(3))
+    assert c.kind == "inconclusive"  # float64 alone cannot tell this degenerate point from a plateau
+    # the library's loss carries its multiple-precision form: sigma(1) = sigma'(1) = 0 exactly
+    from landscape._lib.networks.mlp import squared_loss
+
+    c = certify.certify_minimum(squared_loss(spec, x, np.array([[1.0]])), w, rng=_rng(3))
+    assert c.critical.status == "critical" and c.critical.proof == "exact"
     assert c.kind == "non-strict" and c.evidence == "flat-direction" and c.is_local_minimum is True
     assert c.loss == 1.0 and c.stationarity.outcome == "zero"
     assert c.spectrum.outcomes == ["zero"] * 3 + ["positive"] * 3
@@ -264,7 +278,7 @@ def test_bad_inputs():
 
 def test_summary_is_compact_json_with_spectrum_and_escapes():
     c = certify.certify_minimum(lambda v: (v[0] * v[1] - 1) ** 2, _t(1.0, 1.0), rng=_rng(), escape_starts=1,
-                                escape_steps=10, full=True)
+                                escape_steps=10, full=True, loss_mp=lambda v, ops: (v[0] * v[1] - 1) ** 2)
     s = json.loads(json.dumps(c.summary(path_points=5), allow_nan=False))
     assert s["kind"] == "non-strict" and s["eigenvalue_counts"]["zero"] == 1
     assert s["spectrum"]["method"] == "exact" and len(s["spectrum"]["normalised"]) == 2 and s["spectrum"]["complete"]

@@ -123,14 +123,17 @@ class DeepLinear:
         return r
 
     def loss_fn(self, x: np.ndarray, y: np.ndarray):
-        """``v -> 1/2 ||Y - W_H..W_1 X||_F^2`` (eq. (3) on the finite dataset)."""
+        """``v -> 1/2 ||Y - W_H..W_1 X||_F^2`` (eq. (3) on the finite dataset), with its multiple-precision form
+        (attribute ``mp``) for the certificates."""
         x, y = _check_xy(x, y)
         xt, yt = torch.as_tensor(x), torch.as_tensor(y)
 
         def loss(v: torch.Tensor) -> torch.Tensor:
             return 0.5 * ((yt - self.product(v) @ xt) ** 2).sum()
 
-        return loss
+        from landscape._lib.certify.mpform import attach, deep_linear_form
+
+        return attach(loss, deep_linear_form(self.dims, x, y))
 
     def balance(self, v: torch.Tensor) -> torch.Tensor:
         """Rescale ``W_k -> c_k W_k`` with ``prod c_k = 1`` so all ``||W_k||_F`` are equal.

@@ -141,6 +141,14 @@ Modules
 
 from landscape._lib.certify.base import KINDS, Kind, LossFn, Symmetry, flat64, scale_radius, value, value_and_grad
 from landscape._lib.certify.certificate import MinimumCertificate, certify_minimum
+from landscape._lib.certify.critical import (
+    CRITICAL_LADDER,
+    PROOF_LEVELS,
+    CriticalCertificate,
+    certify_critical,
+    weakest,
+)
+from landscape._lib.certify.mpform import LossForm, attach, form_of
 from landscape._lib.certify.decisions import (
     eig_decision,
     equal_decision,
@@ -178,7 +186,8 @@ from landscape._lib.certify.saturated_units import (
     saturation_threshold,
 )
 __all__ = [
-    "KINDS", "SATURATING_TAILS", "AttackResult", "BallAttack", "EscapeRun", "FlatProbe", "HessianSpectrum", "Kind",
+    "CRITICAL_LADDER", "PROOF_LEVELS", "CriticalCertificate", "LossForm", "attach", "certify_critical", "form_of",
+    "weakest", "KINDS", "SATURATING_TAILS", "AttackResult", "BallAttack", "EscapeRun", "FlatProbe", "HessianSpectrum", "Kind",
     "LossFn", "MinimumCertificate", "ProbeResult", "RadiusProbe", "Saturation", "StationaryPoint", "Symmetry",
     "ball_attack", "certify_minimum", "eig_decision", "equal_decision", "escape_test", "exact_hessian", "flat64",
     "flat_probes", "gradient_norm", "gradient_scale", "hessian_spectrum", "hvp_function", "largest_abs_eigenvalue",

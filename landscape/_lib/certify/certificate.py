@@ -17,7 +17,8 @@ import numpy as np
 import torch
 
 from landscape._lib import tolerance
-from landscape._lib.certify.base import Kind, LossFn, Symmetry, flat64, value_and_grad
+from landscape._lib.certify.base import Kind, LossFn, Symmetry, flat64, scale_radius, value_and_grad
+from landscape._lib.certify.critical import CriticalCertificate, certify_critical, weakest
 from landscape._lib.certify.decisions import gradient_scale, lower_decision, stationarity
 from landscape._lib.certify.escape import EscapeRun, escape_test
 from landscape._lib.certify.hessian import HessianSpectrum, hessian_spectrum
@@ -62,6 +63,8 @@ class MinimumCertificate:
     notes: list[str]
     seconds: float
     point: list[float] | None = None
+    proof: str = "float64"
+    critical: CriticalCertificate | None = None
 
     # -- convenience views ----------------------------------------------------------
     @property
@@ -186,7 +189,7 @@ def _lower_candidates(probes, attacks, flat, escapes, local_radius, l0, lam_abs)
 
 
 def certify_minimum(loss: LossFn, w: torch.Tensor, *, rng: np.random.Generator,
-                    radii: Sequence[float] = (1e-1, 1e-2, 1e-3), samples: int = 64, attack_starts: int = 4,
+                    radii: Sequence[float] | None = None, samples: int = 64, attack_starts: int = 4,
                     attack_steps: int = 60, escape_deltas: Sequence[float] = (1e-2,), escape_starts: int = 2,
                     escape_steps: int = 30, escape_method: str = "gd", smooth: bool = True,
                     exact_max_params: int = 600, k: int = 6, k_top: int = 2, grad_scale: float | None = None,
@@ -194,7 +197,7 @@ def certify_minimum(loss: LossFn, w: torch.Tensor, *, rng: np.random.Generator,
                     max_flat_directions: int = 6, local_radius: float | None = None,
                     escape_directions: Sequence[torch.Tensor] = (),
                     attack_radii: Sequence[float] | None = None, include_point: bool = True,
-                    full: bool = False) -> MinimumCertificate:
+                    full: bool = False, loss_mp=None, certify_point: bool = True) -> MinimumCertificate:
     """Decide whether ``w`` is a strict / non-strict local minimum, a saddle, not stationary.
 
     ``radii``: sphere samples (``samples`` per sphere), ball attacks (``attack_starts`` x
@@ -207,10 +210,32 @@ def certify_minimum(loss: LossFn, w: torch.Tensor, *, rng: np.random.Generator,
     flat-direction candidates (e.g. a known rescaling symmetry).  ``grad_scale`` overrides
     the gradient normaliser ``G``.  Unless ``full``, a smooth loss with a clearly non-zero
     gradient skips the flat probes and the escape test (the kind is already decided).
+
+    Default ``radii``: ``R x (1e-1, 1e-2, 1e-3, 1e-4)`` with ``R = max(1, |w|)`` -- they scale with the point
+    and tend to 0, and a saddle from lower points needs one within *every* radius (a lower point at
+    one fixed distance only bounds the basin).
+
+    Criticality first (``certify_point``, smooth losses): :func:`~landscape._lib.certify.critical.certify_critical`
+    with ``loss_mp`` (default: the loss's own multiple-precision form, if any) decides whether a true
+    critical point lies near ``w`` and refines it; the rest runs at the refined point.  Not critical ->
+    ``not-stationary``; undecided -> ``inconclusive``; a critical point whose Hessian inertia is proved
+    (interval / exact) -> ``strict`` or ``saddle`` with that proof.  ``proof`` records the weakest level
+    the kind rests on (``exact``, ``interval``, ``multiprecision``, ``float64``).
     """
     t0 = time.perf_counter()
     w = flat64(w)
     n = w.numel()
+    crit: CriticalCertificate | None = None
+    if smooth and certify_point:
+        crit = certify_critical(loss, w, loss_mp=loss_mp, grad_scale=grad_scale, exact_max_params=exact_max_params)
+        early = _from_critical(crit, n, smooth, t0, include_point, w)
+        if early is not None:
+            return early
+        if crit.status == "critical":
+            w = flat64(crit.point)
+    if radii is None:
+        r_w = scale_radius(w)
+        radii = (1e-1 * r_w, 1e-2 * r_w, 1e-3 * r_w, 1e-4 * r_w)
     radii = [float(r) for r in radii]
     if not radii or min(radii) <= 0:
         raise ValueError(f"radii {radii!r} are invalid; expected positive floats")
@@ -231,6 +256,9 @@ def certify_minimum(loss: LossFn, w: torch.Tensor, *, rng: np.random.Generator,
         notes.extend(spectrum.notes)
     gs = float(grad_scale) if grad_scale is not None else gradient_scale(l0, w, lam, gn)
     stat = stationarity(gn, gs)
+    proved_kind = _proved_kind(crit, n)
+    if crit is not None and crit.status == "critical":
+        stat = crit.decision
     decisions: dict[str, Decision] = {"stationarity": stat}
     if spectrum is not None and spectrum.min_decision is not None:
         decisions["hessian_min_eigenvalue"] = spectrum.min_decision
@@ -238,10 +266,13 @@ def certify_minimum(loss: LossFn, w: torch.Tensor, *, rng: np.random.Generator,
         notes.append("non-smooth loss: the autograd Hessian is only defined almost everywhere and the gradient at a "
                      "kink is one element of a generalised gradient; the kind relies on the attack")
 
-    probes, attacks = neighbourhood_attack(loss, w, rng=rng, radii=radii, samples=samples,
-                                           attack_starts=attack_starts, attack_steps=attack_steps, lam_abs=lam,
-                                           attack_radii=attack_radii)
-    decided_early = smooth and stat.outcome == "nonzero" and not full
+    probes: list[ProbeResult] = []
+    attacks: list[AttackResult] = []
+    if proved_kind is None or full:
+        probes, attacks = neighbourhood_attack(loss, w, rng=rng, radii=radii, samples=samples,
+                                               attack_starts=attack_starts, attack_steps=attack_steps, lam_abs=lam,
+                                               attack_radii=attack_radii)
+    decided_early = smooth and (stat.outcome == "nonzero" or proved_kind is not None) and not full
     flat: list[FlatProbe] = []
     escapes: list[EscapeRun] = []
     if not decided_early:
@@ -275,7 +306,14 @@ def certify_minimum(loss: LossFn, w: torch.Tensor, *, rng: np.random.Generator,
         return min(ms) if ms else math.inf
 
     kind: Kind
-    if smooth:
+    if proved_kind is not None:
+        kind, ev, margin = proved_kind, "hessian", worst(stat)
+        inv = crit.inertia
+        reason = (f"{crit.proof} proof: a true critical point within {crit.radius:.2g} of the refined point "
+                  f"({crit.distance:.2g} from w) and its Hessian "
+                  + ("has a negative eigenvalue" if proved_kind == "saddle" else "is positive definite")
+                  + f" over the whole box (inertia {inv['negative']} negative / {inv['positive']} positive)")
+    elif smooth:
         if stat.outcome == "nonzero":
             kind, ev, reason, margin = ("not-stationary", "gradient",
                                         f"gradient norm {gn:.3g} is non-zero relative to G = {gs:.3g}", stat.margin)
@@ -293,9 +331,13 @@ def certify_minimum(loss: LossFn, w: torch.Tensor, *, rng: np.random.Generator,
                              f"({lower_point['source']}): the strict basin is smaller than that")
         else:
             kind, ev, reason, margin = _second_order_silent(definiteness, lower_point, band, witness_probe,
-                                                            flat_band, decisions, stat, mind, worst)
+                                                            flat_band, decisions, stat, mind, worst, found, radii)
     else:
-        if lower_point is not None:
+        if lower_point is not None and stat.outcome != "nonzero" and not _lower_at_every_radius(found, radii):
+            kind, ev, margin = "inconclusive", "none", 0.0
+            reason = (f"clearly lower points only at distance >= {min(it['distance'] for it in found):.3g}, none within "
+                      f"the smallest probe radius {min(radii):.3g} (non-smooth: attack evidence) -- not decided")
+        elif lower_point is not None:
             dl = decisions["lower_point"]
             if stat.outcome == "nonzero":
                 kind, ev, margin = "not-stationary", _source_kind(lower_point["source"]), worst(stat, dl)
@@ -320,9 +362,46 @@ def certify_minimum(loss: LossFn, w: torch.Tensor, *, rng: np.random.Generator,
         best = min((r for r in escapes if r.escaped), key=lambda r: r.lowest_loss)
         notes.append(f"escape: from delta = {best.delta:g} descent reached loss {best.lowest_loss:.6g} "
                      f"< {l0:.6g} at distance {best.lowest_distance:.3g}")
+    proof = _proof_of(kind, ev, crit, proved_kind)
     return MinimumCertificate(kind, reason, ev, margin, smooth, n, l0, gn, gs, stat, spectrum, local_radius, probes,
                               attacks, flat, escapes, lower_point, witness, basin, decisions, notes,
-                              time.perf_counter() - t0, w.tolist() if include_point else None)
+                              time.perf_counter() - t0, w.tolist() if include_point else None, proof, crit)
+
+
+def _proved_kind(crit: CriticalCertificate | None, n: int) -> str | None:
+    """``strict`` / ``saddle`` when the critical certificate proves the Hessian's inertia (interval / exact)."""
+    if crit is None or crit.status != "critical" or crit.inertia is None or crit.proof not in ("exact", "interval"):
+        return None
+    inv = crit.inertia
+    if inv.get("proved") and inv["negative"] > 0 or inv.get("negative_proved"):
+        return "saddle"
+    if inv.get("proved") and inv["negative"] == 0 and inv["zero"] == 0 and inv["positive"] == n:
+        return "strict"
+    return None
+
+
+def _proof_of(kind: str, evidence: str, crit: CriticalCertificate | None, proved_kind: str | None) -> str:
+    """The weakest proof level the kind rests on."""
+    if proved_kind is not None:
+        return crit.proof
+    if kind in ("strict", "non-strict", "saddle"):
+        # criticality from the certificate (or float64), the kind from float64 eigenvalues or loss probes
+        return weakest(crit.proof if crit is not None else "float64", "float64")
+    return crit.proof if crit is not None else "float64"
+
+
+def _from_critical(crit: CriticalCertificate, n: int, smooth: bool, t0: float, include_point: bool,
+                   w: torch.Tensor) -> MinimumCertificate | None:
+    """The certificate when criticality alone decides: not critical -> ``not-stationary``, band -> ``inconclusive``."""
+    if crit.status == "critical":
+        return None
+    kind: Kind = "not-stationary" if crit.status == "not-critical" else "inconclusive"
+    d = crit.decision
+    margin = d.margin if crit.status == "not-critical" else 0.0
+    return MinimumCertificate(kind, f"{crit.proof}: {crit.reason}", "gradient", margin, smooth, n, crit.loss,
+                              crit.grad_norm, crit.grad_scale, d, None, 0.0, [], [], [], [], None, None, None,
+                              {"stationarity": d}, list(crit.notes), time.perf_counter() - t0,
+                              w.tolist() if include_point else None, crit.proof, crit)
 
 
 def _source_kind(src: str) -> str:
@@ -337,13 +416,26 @@ def _witness_kind(f: FlatProbe) -> str:
     return "symmetry" if f.source.startswith("symmetry") else "flat-direction"
 
 
-def _second_order_silent(definiteness, lower_point, band, witness_probe, flat_band, decisions, stat, mind, worst):
+def _lower_at_every_radius(found: list[dict], radii: Sequence[float]) -> bool:
+    """A clearly lower point within each probe radius (radii tending to 0), not at one fixed distance only."""
+    return bool(found) and all(any(it["distance"] <= r * (1 + 1e-9) for it in found) for r in radii)
+
+
+def _second_order_silent(definiteness, lower_point, band, witness_probe, flat_band, decisions, stat, mind, worst,
+                         found=(), radii=()):
     """Rules 5 and 6 of the module docstring (gradient zero, Hessian not decisive)."""
     what = {"psd-singular": "Hessian PSD and singular", "band": "smallest Hessian eigenvalue in the band",
             "unavailable": "Hessian unavailable"}[definiteness]
     if lower_point is not None:
+        if not _lower_at_every_radius(list(found), radii):
+            near = min(it["distance"] for it in found)
+            return ("inconclusive", "none",
+                    f"{what}; clearly lower points only at distance >= {near:.3g}, none within the smallest probe "
+                    f"radius {min(radii):.3g}: a basin narrower than that, or descent of higher order -- not decided",
+                    0.0)
         return ("saddle", _source_kind(lower_point["source"]),
-                f"{what}; a clearly lower point at distance {lower_point['distance']:.3g} ({lower_point['source']})",
+                f"{what}; clearly lower points within every probe radius down to {min(radii):.3g} (nearest "
+                f"{lower_point['distance']:.3g}, {lower_point['source']})",
                 worst(stat, decisions["lower_point"]))
     if witness_probe is not None and not band:
         return ("non-strict", _witness_kind(witness_probe),

@@ -278,10 +278,17 @@ class MLP:
 
 def squared_loss(spec: MLPSpec, x: np.ndarray, y: np.ndarray):
     """E(W) = sum_i (W_{H+1} T_H - Y)_i^2 (Li, Ding, Sun ``004_c552a5c94484e66a.txt``, eq. 5 with the squared
-    loss) as a function of the flat float64 weights (:meth:`MLP.forward_flat`)."""
+    loss) as a function of the flat float64 weights (:meth:`MLP.forward_flat`).  It carries its multiple-precision
+    form (attribute ``mp``, :func:`landscape._lib.certify.mpform.mlp_squared_form`) for the certificates."""
     from landscape._lib import losses
+
+    from landscape._lib.certify.mpform import attach, mlp_squared_form
 
     net = MLP(spec, [np.zeros(s) for s in spec.shapes()])
     xt, yt = torch.as_tensor(x, dtype=torch.float64), torch.as_tensor(y, dtype=torch.float64)
     sq = losses.get("squared")
-    return lambda v: sq.total(yt, net.forward_flat(v, xt))
+
+    def loss(v: torch.Tensor) -> torch.Tensor:
+        return sq.total(yt, net.forward_flat(v, xt))
+
+    return attach(loss, mlp_squared_form(spec, x, np.asarray(y, dtype=np.float64)))

@@ -225,7 +225,9 @@ def loss_in_w(act: str, x: np.ndarray, y: np.ndarray, a: np.ndarray, m: int):
         u = f(xt @ v.reshape(m, d).T) @ at / math.sqrt(m)
         return 0.5 * ((u - yt) ** 2).sum()
 
-    return loss
+    from landscape._lib.certify.mpform import attach, two_layer_form
+
+    return attach(loss, two_layer_form(act, x, y, a, m))
 
 
 
