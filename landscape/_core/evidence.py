@@ -197,7 +197,7 @@ def write_counterexample(directory: str | Path, claim_id: str, payload: dict[str
         "profile": profile,
         "seed": seed,
         "outcome": jsonable(outcome),
-        "payload": jsonable(payload),
+        "payload": encode_payload(payload),
     }
     doc["checksum"] = _checksum(doc)
     path = Path(directory) / f"{claim_id}.json"
@@ -205,15 +205,123 @@ def write_counterexample(directory: str | Path, claim_id: str, payload: dict[str
     return path
 
 
-def read_counterexample(path: str | Path) -> dict[str, Any]:
-    """Load and validate a counterexample file; a bad file raises LandscapeError (one line)."""
-    p = Path(path)
-    if not p.is_file():
-        raise LandscapeError(f"counterexample file {str(path)!r} does not exist")
+#: Limits of the JSON files a run reads (counterexamples, evidence.json, stability sweeps): bytes, nesting.
+MAX_JSON_BYTES = 256 * 2**20
+MAX_JSON_DEPTH = 200
+
+#: How a counterexample payload stores a float that JSON cannot hold: ``{"$float": "nan" | "inf" | "-inf"}``.
+FLOAT_TAG = "$float"
+
+
+def _kind(mode: int) -> str | None:
+    """What a file that is not a regular file is (None for a regular file)."""
+    import stat
+
+    for test, name in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return None if stat.S_ISREG(mode) else "not a regular file"
+
+
+def json_depth_exceeds(x: Any, limit: int) -> bool:
+    """Is ``x`` nested deeper than ``limit`` lists / objects (checked without recursion)?"""
+    stack = [(x, 1)]
+    while stack:
+        v, d = stack.pop()
+        if isinstance(v, (dict, list)):
+            if d > limit:
+                return True
+            stack.extend((w, d + 1) for w in (v.values() if isinstance(v, dict) else v))
+    return False
+
+
+def read_json_file(path: str | Path, what: str, *, max_bytes: int = MAX_JSON_BYTES,
+                   max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """The JSON value of the file ``path``, or LandscapeError (one line: "WHAT 'path' is a FIFO ...").
+
+    Only a regular file is opened (a directory, FIFO or device is named, never read: a FIFO would
+    block); it must hold at most ``max_bytes`` of UTF-8 JSON nested at most ``max_depth`` deep,
+    without integers too long for Python (``sys.get_int_max_str_digits``).
+    """
+    where = f"{what} {str(path)!r}"
     try:
-        doc = json.loads(p.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise LandscapeError(f"counterexample file {str(path)!r} is not valid JSON ({e.__class__.__name__}: {e})") from None
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise LandscapeError(f"{where} does not exist") from None
+    except OSError as e:
+        raise LandscapeError(f"{where} cannot be read ({e.strerror or e})") from None
+    kind = _kind(st.st_mode)
+    if kind is not None:
+        raise LandscapeError(f"{where} is {kind}; expected a JSON file")
+    if st.st_size > max_bytes:
+        raise LandscapeError(f"{where} is too large ({st.st_size} bytes; at most {max_bytes})")
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # never blocks (a file swapped for a FIFO)
+        with os.fdopen(fd, "rb") as f:
+            if _kind(os.fstat(f.fileno()).st_mode) is not None:
+                raise LandscapeError(f"{where} is not a regular file; expected a JSON file")
+            data = f.read(max_bytes + 1)
+    except OSError as e:
+        raise LandscapeError(f"{where} cannot be read ({e.strerror or e})") from None
+    if len(data) > max_bytes:
+        raise LandscapeError(f"{where} is too large (more than {max_bytes} bytes)")
+    try:
+        doc = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise LandscapeError(f"{where} is not valid JSON (not UTF-8 text)") from None
+    except RecursionError:
+        raise LandscapeError(f"{where} is not a usable JSON file: nested deeper than {max_depth} levels") from None
+    except ValueError as e:  # JSONDecodeError, or an integer with more digits than Python converts
+        msg = " ".join(str(e).split())
+        msg = msg if len(msg) <= 200 else msg[:196] + " ..."
+        raise LandscapeError(f"{where} is not valid JSON ({msg})") from None
+    if json_depth_exceeds(doc, max_depth):
+        raise LandscapeError(f"{where} is not a usable JSON file: nested deeper than {max_depth} levels")
+    return doc
+
+
+def encode_payload(x: Any) -> Any:
+    """A payload as strict JSON that keeps every float: :func:`jsonable`, except that NaN and +-inf are
+    stored as ``{"$float": "nan"}`` etc. (:func:`decode_payload` gives them back)."""
+    import math
+
+    import numpy as np
+
+    if isinstance(x, dict):
+        return {str(k): encode_payload(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [encode_payload(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return encode_payload(x.tolist())
+    if isinstance(x, (np.floating, float)) and not isinstance(x, bool) and not math.isfinite(float(x)):
+        f = float(x)
+        return {FLOAT_TAG: "nan" if math.isnan(f) else ("inf" if f > 0 else "-inf")}
+    return jsonable(x)
+
+
+def decode_payload(x: Any) -> Any:
+    """Undo :func:`encode_payload` (iteratively: the depth was checked by :func:`read_json_file`)."""
+    if isinstance(x, dict) and len(x) == 1 and x.get(FLOAT_TAG) in ("nan", "inf", "-inf"):
+        return float(x[FLOAT_TAG])
+    if isinstance(x, dict):
+        return {k: decode_payload(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [decode_payload(v) for v in x]
+    return x
+
+
+class ForeignCounterexample(LandscapeError):
+    """A stored counterexample file that records another claim than the one it is replayed for."""
+
+
+def read_counterexample(path: str | Path) -> dict[str, Any]:
+    """Load and validate a counterexample file; a bad file raises LandscapeError (one line).
+
+    The payload comes back with its non-finite floats restored (:func:`decode_payload`).
+    """
+    doc = read_json_file(path, "counterexample file")
     if not isinstance(doc, dict):
         raise LandscapeError(f"counterexample file {str(path)!r} holds a {type(doc).__name__}; expected a JSON object")
     for key in ("schema_version", "claim", "payload", "checksum"):
@@ -227,6 +335,9 @@ def read_counterexample(path: str | Path) -> dict[str, Any]:
     if _checksum(doc) != doc["checksum"]:
         raise LandscapeError(f"counterexample file {str(path)!r} fails its checksum: it was edited after it was "
                              "written (tampered or corrupted)")
+    if not isinstance(doc["claim"], str):
+        raise LandscapeError(f"counterexample file {str(path)!r}: claim is not a string")
+    doc["payload"] = decode_payload(doc["payload"])
     return doc
 
 
@@ -240,6 +351,21 @@ class ReplayReport:
 
 #: Default time limit of ``landscape replay`` (seconds per file).
 REPLAY_TIMEOUT_S = 300.0
+#: The longest time limit a run accepts (``--timeout``): about 11.6 days (a timer takes no more).
+MAX_TIMEOUT_S = 1e6
+
+
+def check_timeout(value: float | None, option: str = "--timeout") -> float | None:
+    """``value`` if it is a time limit in seconds (0 or None: no limit), else LandscapeError (one line)."""
+    import math
+
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value) or not (
+            0 <= value <= MAX_TIMEOUT_S):
+        raise LandscapeError(f"{option} {value!r}: expected a number of seconds from 0 (no limit) to "
+                             f"{MAX_TIMEOUT_S:g}")
+    return float(value) or None
 
 
 class TimeLimitExceeded(LandscapeError):
@@ -290,7 +416,8 @@ def _one_line(e: BaseException, limit: int = 400) -> str:
     return s if len(s) <= limit else s[: limit - 4] + " ..."
 
 
-def replay(path: str | Path, *, timeout: float | None = None, any_error_malformed: bool = False) -> ReplayReport:
+def replay(path: str | Path, *, timeout: float | None = None, any_error_malformed: bool = False,
+           claim_id: str | None = None) -> ReplayReport:
     """Re-check a counterexample file with its claim's replay function.
 
     A claim without one is replayed generically from the search example stored in the file
@@ -305,7 +432,11 @@ def replay(path: str | Path, *, timeout: float | None = None, any_error_malforme
     from landscape._core import registry
     from landscape._core.context import NotReplayable, Outcome, replay_stored_example
 
+    timeout = check_timeout(timeout)
     doc = read_counterexample(path)
+    if claim_id is not None and doc["claim"] != claim_id:
+        raise ForeignCounterexample(f"counterexample file {str(path)!r} records the claim {doc['claim']!r}, not "
+                                    f"{claim_id!r}: not replayed for {claim_id!r}")
     c = registry.get(str(doc["claim"]))
     where = f"counterexample file {str(path)!r}"
     try:
@@ -322,7 +453,7 @@ def replay(path: str | Path, *, timeout: float | None = None, any_error_malforme
     except LandscapeError as e:
         raise LandscapeError(f"{where} is malformed: {_one_line(e)}") from None
     except Exception as e:  # noqa: BLE001 - whatever a payload makes a replay function raise, it is malformed
-        if not (any_error_malformed or isinstance(e, (KeyError, TypeError, IndexError))):
+        if not (any_error_malformed or isinstance(e, (KeyError, TypeError, IndexError, RecursionError))):
             raise
         raise LandscapeError(f"{where} is malformed: its replay raised {e.__class__.__name__}: {_one_line(e)}") from None
     if not isinstance(o, Outcome):

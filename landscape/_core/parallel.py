@@ -14,8 +14,12 @@ Two backends, one interface (:func:`run_tasks`):
 
 * :class:`LocalPool` -- ``--jobs N``: N spawned worker processes (one torch thread each),
   fed one task at a time, longest first.  A worker that dies (killed, out of memory, a
-  crash in native code) turns its task into the verdict ``error`` with the exit status;
-  a new worker takes its place and the run goes on.
+  crash in native code, ``os._exit``) turns its task into the verdict ``error`` with the exit
+  status; so does a task over the pool's ``timeout`` (its worker is killed, whatever it is
+  doing, native code included); a new worker takes its place and the run goes on.  A worker
+  whose parent process is gone (SIGKILLed) exits within a second (``PR_SET_PDEATHSIG`` on
+  Linux, and a watcher thread polling ``os.getppid()``).  A serial command-line run is a pool
+  of one worker, so the same holds there.
 * :class:`DaskPool` -- ``--scheduler [ADDRESS]`` (the optional extra ``landscape[cluster]``):
   the same tasks on a Dask ``distributed`` cluster, a ``LocalCluster`` of ``--jobs``
   single-threaded worker processes when no address is given.  Every host must have
@@ -70,13 +74,23 @@ class Finished:
 
 @dataclass
 class Event:
-    """Progress of a parallel run: ``kind`` is ``"start"`` (task on worker) or ``"done"``."""
+    """Progress of a parallel run: ``kind`` is ``"start"`` (task on worker), ``"done"`` or ``"tick"``
+    (about once a second while tasks run, for the elapsed times; ``task`` is then one running task)."""
 
     kind: str
     task: Task
     worker: str
     finished: Finished | None = None
     running: dict[str, Task] = field(default_factory=dict)  # worker -> its current task, after this event
+    elapsed: dict[str, float] = field(default_factory=dict)  # worker -> seconds its current task has run
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity; ``os.cpu_count()`` elsewhere)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def resolve_jobs(value: str | int) -> int:
@@ -87,10 +101,7 @@ def resolve_jobs(value: str | int) -> int:
             raise LandscapeError(f"--jobs {value}: expected a positive number of worker processes or 'auto'")
         return n
     if str(value).strip().lower() == "auto":
-        try:
-            return max(1, len(os.sched_getaffinity(0)))
-        except AttributeError:  # not Linux
-            return max(1, os.cpu_count() or 1)
+        return usable_cores()
     raise LandscapeError(f"--jobs {value!r}: expected a positive number of worker processes or 'auto'")
 
 
@@ -103,34 +114,92 @@ def prepare_worker() -> None:
     torch.set_num_threads(1)
 
 
-def _worker_main(conn: Any, fn: Callable[[Task], dict]) -> None:  # pragma: no cover - a spawned process
+#: Set in a worker process: a KeyboardInterrupt there was raised by a claim (the worker ignores SIGINT).
+IN_WORKER = False
+
+
+def watch_parent(parent_pid: int) -> None:
+    """Exit this process as soon as ``parent_pid`` is no longer its parent (it died, even by SIGKILL).
+
+    On Linux the kernel sends SIGKILL at the parent's death (``prctl(PR_SET_PDEATHSIG)``, which also
+    stops a worker stuck in native code); everywhere a daemon thread polls ``os.getppid()`` every
+    0.5 s as well.
+    """
+    import threading
+
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except Exception:  # noqa: BLE001 - not Linux: the thread below does it
+        pass
+    if os.getppid() != parent_pid:  # the parent died before the request above
+        os._exit(70)
+
+    def poll() -> None:
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent_pid:
+                os._exit(70)
+
+    threading.Thread(target=poll, name="landscape-parent-watch", daemon=True).start()
+
+
+def describe_exit(e: BaseException) -> str:
+    """One line for an exception that is not an ``Exception`` (SystemExit, KeyboardInterrupt ...)."""
+    if isinstance(e, SystemExit):
+        return f"the check called sys.exit({e.code!r}) (SystemExit)"
+    if isinstance(e, KeyboardInterrupt):
+        return "the check raised KeyboardInterrupt (not a Ctrl-C of the user)"
+    return f"the check raised {e.__class__.__name__}: {e}"
+
+
+def _worker_main(conn: Any, fn: Callable[[Task], dict], parent_pid: int | None = None) -> None:  # pragma: no cover
     """A local worker: receive a Task, send back ``("ok", fn(task) as JSON)`` or ``("raised", text)``;
-    None stops it."""
+    None (or the parent's death) stops it."""
+    global IN_WORKER
+    IN_WORKER = True
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent, which stops the workers
+    if parent_pid is not None:
+        watch_parent(parent_pid)
     prepare_worker()
     while True:
         try:
             task = conn.recv()
-        except EOFError:
+        except (EOFError, OSError):
             return
         if task is None:
             return
         try:
-            conn.send(("ok", json.dumps(fn(task), allow_nan=False)))
+            msg = ("ok", json.dumps(fn(task), allow_nan=False))
         except Exception as e:  # noqa: BLE001 - reported as the task's error verdict
-            conn.send(("raised", f"{e.__class__.__name__}: {e}\n{traceback.format_exc()}"))
+            msg = ("raised", f"{e.__class__.__name__}: {e}\n{traceback.format_exc()}")
+        except BaseException as e:  # noqa: BLE001 - SystemExit / KeyboardInterrupt raised by a claim
+            msg = ("raised", describe_exit(e))
+        try:
+            conn.send(msg)
+        except (OSError, ValueError):
+            return
 
 
 # -- scheduling ----------------------------------------------------------------------------------------
 
-def last_durations(*paths: str | Path) -> dict[str, float]:
+def last_durations(*paths: str | Path, warn: Callable[[str], None] | None = None) -> dict[str, float]:
     """Seconds per claim id from earlier runs: ``evidence.json`` files and ``stability-*.json`` sweeps
-    (their ``max_seconds``); unreadable or missing files are skipped, the first file naming a claim wins."""
+    (their ``max_seconds``); missing files are skipped, and so are unreadable ones (not JSON, nested too
+    deep, a directory, a FIFO ...: ``warn(one line)``); the first file naming a claim wins."""
+    from landscape._core.evidence import read_json_file
+
     out: dict[str, float] = {}
     for p in paths:
+        if not os.path.lexists(p):
+            continue
         try:
-            doc = json.loads(Path(p).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            doc = read_json_file(p, "the last run's file")
+        except LandscapeError as e:
+            if warn is not None:
+                warn(f"{e}; skipped (it only orders the claims, longest first)")
             continue
         if not isinstance(doc, dict):
             continue
@@ -171,13 +240,22 @@ def _signal_name(code: int | None) -> str:
     return f"exit status {code}"
 
 
-class LocalPool:
-    """``jobs`` spawned worker processes on this machine, one task each at a time (see the module docstring)."""
+def timeout_failure(seconds: float) -> str:
+    """The error of a task over its time limit."""
+    return f"the claim exceeded the time limit of {seconds:g} s (--timeout); its worker process was killed"
 
-    def __init__(self, jobs: int):
+
+class LocalPool:
+    """``jobs`` spawned worker processes on this machine, one task each at a time (see the module docstring);
+    ``timeout``: seconds per task (None: no limit)."""
+
+    TICK_S = 1.0
+
+    def __init__(self, jobs: int, timeout: float | None = None):
         if jobs < 1:
             raise LandscapeError(f"--jobs {jobs}: expected a positive number of worker processes")
         self.jobs = jobs
+        self.timeout = timeout or None
 
     def run(self, tasks: list[Task], fn: Callable[[Task], dict]) -> Iterator[Event]:
         import multiprocessing as mp
@@ -194,7 +272,8 @@ class LocalPool:
             serial += 1
             name = f"w{serial}"
             parent, child = ctx.Pipe()
-            proc = ctx.Process(target=_worker_main, args=(child, fn), name=f"landscape-{name}", daemon=True)
+            proc = ctx.Process(target=_worker_main, args=(child, fn, os.getpid()), name=f"landscape-{name}",
+                               daemon=True)
             proc.start()
             child.close()
             workers[name] = (proc, parent)
@@ -206,22 +285,58 @@ class LocalPool:
             task = queue.pop(0)
             workers[name][1].send(task)
             running[name] = (task, time.perf_counter())
-            return Event("start", task, name, running={w: t for w, (t, _) in running.items()})
+            return event("start", task, name)
+
+        def event(kind: str, task: Task, name: str, fin: Finished | None = None) -> Event:
+            now = time.perf_counter()
+            return Event(kind, task, name, fin, running={w: t for w, (t, _) in running.items()},
+                         elapsed={w: now - t0 for w, (_, t0) in running.items()})
+
+        def retire(n: str) -> None:
+            proc, conn = workers.pop(n)
+            if proc.is_alive():
+                proc.kill()
+            proc.join(5)
+            conn.close()
 
         try:
             for _ in range(min(self.jobs, len(queue))):
                 ev = feed(spawn())
                 if ev:
                     yield ev
+            last_tick = time.perf_counter()
             while running:
                 conns = {workers[n][1]: n for n in running}
                 sentinels = {workers[n][0].sentinel: n for n in running}
-                ready = wait(list(conns) + list(sentinels))
+                now = time.perf_counter()
+                wake = last_tick + self.TICK_S
+                if self.timeout:
+                    wake = min(wake, min(t0 + self.timeout for _, t0 in running.values()))
+                ready = wait(list(conns) + list(sentinels), timeout=max(0.0, wake - now))
                 names = []
                 for r in ready:
                     n = conns.get(r) or sentinels.get(r)
                     if n is not None and n not in names:
                         names.append(n)
+                now = time.perf_counter()
+                if self.timeout:  # over the time limit (and no answer yet): kill the worker, whatever it does
+                    for n, (task, t0) in list(running.items()):
+                        if n not in names and now - t0 >= self.timeout:
+                            del running[n]
+                            retire(n)
+                            fin = Finished(task, n, failure=timeout_failure(self.timeout),
+                                           seconds=round(now - t0, 3))
+                            yield event("done", task, n, fin)
+                            if queue:
+                                ev = feed(spawn())
+                                if ev:
+                                    yield ev
+                if not names:
+                    if running and now - last_tick >= self.TICK_S:
+                        last_tick = now
+                        n0 = next(iter(running))
+                        yield event("tick", running[n0][0], n0)
+                    continue
                 for n in names:
                     proc, conn = workers[n]
                     task, t0 = running.pop(n)
@@ -239,7 +354,7 @@ class LocalPool:
                         conn.close()
                         del workers[n]
                         fin = Finished(task, n, failure=why, seconds=secs)
-                        yield Event("done", task, n, fin, running={w: t for w, (t, _) in running.items()})
+                        yield event("done", task, n, fin)
                         if queue:
                             ev = feed(spawn())
                             if ev:
@@ -250,7 +365,7 @@ class LocalPool:
                            else Finished(task, n, failure=f"the worker raised while running this claim: {body}",
                                          seconds=secs))
                     ev = feed(n)  # the worker's next task first: the caller's handling of this result overlaps it
-                    yield Event("done", task, n, fin, running={w: t for w, (t, _) in running.items()})
+                    yield event("done", task, n, fin)
                     if ev:
                         yield ev
         finally:
@@ -270,12 +385,95 @@ class LocalPool:
                 conn.close()
 
 
+class OneWorker:
+    """One spawned worker process kept for many tasks, one at a time (the pytest plugin's claims):
+    :meth:`run` returns the task's :class:`Finished`; a task over ``timeout`` or a worker that dies
+    gives a failure and the next task gets a fresh worker.  :meth:`close` stops it."""
+
+    def __init__(self) -> None:
+        self._proc: Any = None
+        self._conn: Any = None
+        self.serial = 0
+
+    def _start(self, fn: Callable[[Task], dict]) -> None:
+        import multiprocessing as mp
+
+        ctx = mp.get_context("spawn")
+        self.serial += 1
+        parent, child = ctx.Pipe()
+        self._proc = ctx.Process(target=_worker_main, args=(child, fn, os.getpid()),
+                                 name=f"landscape-w{self.serial}", daemon=True)
+        self._proc.start()
+        child.close()
+        self._conn = parent
+
+    def run(self, task: Task, fn: Callable[[Task], dict], timeout: float | None = None) -> Finished:
+        from multiprocessing.connection import wait
+
+        if self._proc is None or not self._proc.is_alive():
+            self._start(fn)
+        name = f"w{self.serial}"
+        t0 = time.perf_counter()
+        try:
+            self._conn.send(task)
+        except (OSError, ValueError):
+            self.close()
+            self._start(fn)
+            self._conn.send(task)
+        try:
+            while True:
+                left = None if not timeout else timeout - (time.perf_counter() - t0)
+                if left is not None and left <= 0:
+                    self.close()
+                    return Finished(task, name, failure=timeout_failure(timeout), seconds=round(timeout, 3))
+                ready = wait([self._conn, self._proc.sentinel], timeout=left)
+                if not ready:
+                    continue
+                msg = None
+                try:
+                    if self._conn.poll():
+                        msg = self._conn.recv()
+                except (EOFError, OSError):
+                    msg = None
+                secs = round(time.perf_counter() - t0, 3)
+                if msg is None:
+                    self._proc.join(5)
+                    why = (f"worker process {name} (pid {self._proc.pid}) died while running this claim "
+                           f"({_signal_name(self._proc.exitcode)}); no verdict could be computed")
+                    self.close()
+                    return Finished(task, name, failure=why, seconds=secs)
+                status, body = msg
+                if status == "ok":
+                    return Finished(task, name, computed=json.loads(body), seconds=secs)
+                return Finished(task, name, failure=f"the worker raised while running this claim: {body}",
+                                seconds=secs)
+        except BaseException:
+            self.close()  # interrupted: the worker may be mid-task
+            raise
+
+    def close(self) -> None:
+        """Stop the worker (idempotent)."""
+        proc, conn, self._proc, self._conn = self._proc, self._conn, None, None
+        if proc is not None:
+            if proc.is_alive():
+                proc.kill()
+            proc.join(5)
+        if conn is not None:
+            conn.close()
+
+
 def _dask_execute(fn: Callable[[Task], dict], task: Task) -> tuple[str, str]:  # pragma: no cover - a Dask worker
-    """The Dask task: ``(worker address, fn(task) as JSON)``."""
+    """The Dask task: ``(worker address, fn(task) as JSON)``; SystemExit / KeyboardInterrupt raised by the
+    claim come back as an exception naming them (a Dask worker must not exit on them)."""
     from distributed import get_worker
 
+    global IN_WORKER
+    IN_WORKER = True
     prepare_worker()
-    return get_worker().address, json.dumps(fn(task), allow_nan=False)
+    try:
+        return get_worker().address, json.dumps(fn(task), allow_nan=False)
+    except (SystemExit, KeyboardInterrupt) as e:
+        raise RuntimeError(describe_exit(e)) from None
 
 
 class DaskPool:
@@ -287,7 +485,8 @@ class DaskPool:
 
     POLL_S = 1.0
 
-    def __init__(self, address: str | None, jobs: int):
+    def __init__(self, address: str | None, jobs: int, timeout: float | None = None):
+        self.timeout = timeout or None
         try:
             import distributed  # noqa: F401
         except ImportError:
@@ -321,6 +520,8 @@ class DaskPool:
             by_key = {f.key: t for f, t in futs.items()}
             pending = set(futs)
             shown: dict[str, Task] = {}
+            since: dict[Task, float] = {}  # when each task was first seen processing
+            timed_out: list[Finished] = []
             while pending:
                 try:
                     done, pending = wait(pending, timeout=self.POLL_S, return_when="FIRST_COMPLETED")
@@ -332,8 +533,31 @@ class DaskPool:
                     now = shown
                 for w, t in now.items():
                     if shown.get(w) != t:
+                        since.setdefault(t, time.perf_counter())
                         yield Event("start", t, w, running=dict(now))
                 shown = now
+                if self.timeout:  # over the limit: give up on the task and restart its worker (stops the claim)
+                    t_now = time.perf_counter()
+                    for f in list(pending):
+                        t = futs[f]
+                        if t in since and t_now - since[t] >= self.timeout:
+                            pending.discard(f)
+                            w = next((w for w, x in now.items() if x == t), None)
+                            try:
+                                f.cancel()
+                                if w is not None:
+                                    client.restart_workers([w])
+                            except Exception:  # noqa: BLE001 - best effort: the verdict is an error anyway
+                                pass
+                            fin = Finished(t, w or "?", failure=timeout_failure(self.timeout).replace(
+                                "its worker process was killed", "its Dask worker was restarted"),
+                                seconds=round(t_now - since[t], 3))
+                            yield Event("done", t, fin.worker, fin, running=dict(shown))
+                if shown:
+                    t_now = time.perf_counter()
+                    w0, t0 = next(iter(shown.items()))
+                    yield Event("tick", t0, w0, running=dict(shown),
+                                elapsed={w: t_now - since.get(t, t_now) for w, t in shown.items()})
                 for f in done:
                     t = futs[f]
                     try:
@@ -349,11 +573,12 @@ class DaskPool:
                 cluster.close()
 
 
-def make_pool(jobs: int, scheduler: str | None) -> Pool:
-    """``--scheduler`` given (``"local"`` for a LocalCluster): a :class:`DaskPool`, else a :class:`LocalPool`."""
+def make_pool(jobs: int, scheduler: str | None, timeout: float | None = None) -> Pool:
+    """``--scheduler`` given (``"local"`` for a LocalCluster): a :class:`DaskPool`, else a :class:`LocalPool`;
+    ``timeout``: seconds per task (None: no limit)."""
     if scheduler is not None:
-        return DaskPool(None if scheduler == "local" else scheduler, jobs)
-    return LocalPool(jobs)
+        return DaskPool(None if scheduler == "local" else scheduler, jobs, timeout)
+    return LocalPool(jobs, timeout)
 
 
 def run_tasks(tasks: list[Task], pool: Pool, fn: Callable[[Task], dict], *, durations: dict[str, float] | None = None,
@@ -364,6 +589,8 @@ def run_tasks(tasks: list[Task], pool: Pool, fn: Callable[[Task], dict], *, dura
     """
     out: dict[Task, Finished] = {}
     for ev in pool.run(longest_first(tasks, durations or {}), fn):
+        if ev.kind == "done" and ev.task in out:  # a Dask task given up on (time limit) that finished anyway
+            continue
         if ev.kind == "done" and ev.finished is not None:
             out[ev.task] = ev.finished
         if progress:
@@ -374,5 +601,6 @@ def run_tasks(tasks: list[Task], pool: Pool, fn: Callable[[Task], dict], *, dura
     return out
 
 
-__all__ = ["DaskPool", "Event", "Finished", "LocalPool", "Pool", "Task", "last_durations", "longest_first",
-           "make_pool", "prepare_worker", "resolve_jobs", "run_tasks"]
+__all__ = ["DaskPool", "Event", "Finished", "LocalPool", "OneWorker", "Pool", "Task", "describe_exit", "last_durations",
+           "longest_first", "make_pool", "prepare_worker", "resolve_jobs", "run_tasks", "timeout_failure",
+           "usable_cores", "watch_parent"]

@@ -40,6 +40,11 @@ PROFILES: dict[str, Profile] = {
 
 DEFAULT_PROFILE = "quick"
 
+#: Default time limit (seconds) of one claim, and of each replay a run makes, per profile: every
+#: built-in claim takes at most 13 s (quick), 60 s (standard) and 10 min (thorough) on 2 cores
+#: (``reports/stability-*.json``, README), so these leave room for a loaded machine.
+DEFAULT_TIMEOUT_S: dict[str, float] = {"quick": 300.0, "standard": 900.0, "thorough": 3600.0}
+
 
 def _register() -> None:
     for p in PROFILES.values():

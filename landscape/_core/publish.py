@@ -207,8 +207,14 @@ def lock_dir(directory: str | Path, *, what: str, option: str, wait: bool = Fals
             if not current:  # the previous holder removed the file while we waited: lock the new one
                 os.close(fd)
                 continue
-            os.ftruncate(fd, 0)
-            os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+            try:
+                os.ftruncate(fd, 0)
+                os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+            except OSError as e:  # a full disk: no lock file is left behind
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
+                raise LandscapeError(f"{what} {str(directory)!r} cannot be locked: {str(path)!r} cannot be written "
+                                     f"({e.strerror or e})") from None
             return DirLock(d, path, fd)
         except BaseException:
             with contextlib.suppress(OSError):

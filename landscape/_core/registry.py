@@ -16,6 +16,7 @@ import functools
 import importlib
 import importlib.util
 import inspect
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,6 +69,8 @@ class Claim:
 
 
 _REGISTRY: dict[str, Claim] = {}
+#: A claim id: dotted lowercase names (it names files -- counterexamples, figures --, so no path separators).
+ID_RE = re.compile(r"[a-z0-9][a-z0-9_-]*(?:\.[a-z0-9][a-z0-9_-]*)*")
 _BUILTINS_LOADED = False
 #: The claim packages shipped with landscape, one per paper, imported in this order.
 BUILTIN_MODULES = ("landscape.claims.lds", "landscape.claims.jiang", "landscape.claims.du", "landscape.claims.golikov")
@@ -98,8 +101,9 @@ def claim(
     for name, v in (("expected", expected), ("paper", paper)):
         if v not in VERDICTS[:3]:
             raise LandscapeError(f"{name}={v!r} for claim {id!r}; expected one of supported, refuted, inconclusive")
-    if not id or any(c.isspace() for c in id):
-        raise LandscapeError(f"claim id {id!r} is invalid; expected a dotted name without spaces")
+    if not isinstance(id, str) or ID_RE.fullmatch(id) is None:
+        raise LandscapeError(f"claim id {id!r} is invalid; expected dotted lowercase names such as "
+                             "'lds.lemma3.relu' (letters a-z, digits, '_' and '-'; no path separators, no '..')")
     if expected != paper and not why:
         raise LandscapeError(f"claim {id!r} expects {expected!r} but the paper says {paper!r}; explain it in why=")
 

@@ -41,7 +41,8 @@ def run_stability(claims: list[Claim], *, profile: str, seeds: list[int], jobs: 
                   scheduler: str | None = None, claims_from: list[str] | None = None,
                   durations: dict[str, float] | None = None,
                   progress: Callable[[int, dict[str, Row]], None] | None = None,
-                  on_task: Callable[[Any], None] | None = None) -> dict[str, Any]:
+                  on_task: Callable[[Any], None] | None = None, timeout: float | None = None,
+                  isolate: bool = False) -> dict[str, Any]:
     """Run ``claims`` for every seed in ``seeds``; return the sweep document (see the module docstring).
 
     ``jobs`` > 1 (or a Dask ``scheduler``, see :mod:`landscape._core.parallel`) runs every
@@ -49,7 +50,8 @@ def run_stability(claims: list[Claim], *, profile: str, seeds: list[int], jobs: 
     ``durations``; the verdicts do not depend on it.  Each seed's refutations are written
     into a fresh throwaway counterexample directory, so no seed sees another's files.
     ``progress(seed, {id: (verdict, expected, s)})`` is called as each seed completes,
-    ``on_task(runner.Progress)`` before and after each claim of a parallel run.
+    ``on_task(runner.Progress)`` before and after each claim of a parallel run.  ``timeout``: seconds
+    per (claim, seed) (None: no limit); with it, or ``isolate``, a serial sweep runs in one worker process.
     """
     from landscape._core.publish import CounterexampleStage
     from landscape._core.runner import run_claim
@@ -61,7 +63,7 @@ def run_stability(claims: list[Claim], *, profile: str, seeds: list[int], jobs: 
     per_seed: dict[int, dict[str, Row]] = {s: {} for s in seeds}
     with tempfile.TemporaryDirectory(prefix="landscape-stability-") as tmp:
         stages = {s: CounterexampleStage(Path(tmp) / f"seed-{s}") for s in seeds}  # discarded with tmp
-        if jobs <= 1 and scheduler is None:
+        if jobs <= 1 and scheduler is None and not timeout and not isolate:
             for s in seeds:
                 for c in claims:
                     ev = run_claim(c, profile=profile, seed=s, counterexample_dir=stages[s])
@@ -69,8 +71,8 @@ def run_stability(claims: list[Claim], *, profile: str, seeds: list[int], jobs: 
                 if progress:
                     progress(s, per_seed[s])
         else:
-            _run_parallel(claims, profile, seeds, jobs, scheduler, files, durations, stages, per_seed, progress,
-                          on_task)
+            _run_parallel(claims, profile, seeds, jobs, scheduler, files, durations if jobs > 1 or scheduler else None,
+                          stages, per_seed, progress, on_task, timeout)
         for st in stages.values():
             st.discard()
     expected = {c.id: c.expected for c in claims}
@@ -89,10 +91,15 @@ def run_stability(claims: list[Claim], *, profile: str, seeds: list[int], jobs: 
 
 def _run_parallel(claims: list[Claim], profile: str, seeds: list[int], jobs: int, scheduler: str | None,
                   files: list[str], durations: dict[str, float] | None, stages: dict, per_seed: dict[int, dict[str, Row]],
-                  progress: Callable[[int, dict[str, Row]], None] | None, on_task: Callable[[Any], None] | None) -> None:
+                  progress: Callable[[int, dict[str, Row]], None] | None, on_task: Callable[[Any], None] | None,
+                  timeout: float | None = None) -> None:
+    import os
+
     from landscape._core import parallel
+    from landscape._core.commands import claims_from
     from landscape._core.runner import run_tasks
 
+    files = list({os.path.realpath(f): f for f in [*claims_from(claims), *files]}.values())  # every claim's file
     # seed-major: with equal durations the first seeds complete first (their progress lines come early)
     tasks = [parallel.Task(c.id, profile, s, tuple(files)) for s in seeds for c in claims]
 
@@ -106,7 +113,7 @@ def _run_parallel(claims: list[Claim], profile: str, seeds: list[int], jobs: int
             progress(s, per_seed[s])
 
     run_tasks(tasks, {c.id: c for c in claims}, lambda t: stages[t.seed], jobs=jobs, scheduler=scheduler,
-              durations=durations, progress=on_event)
+              durations=durations, progress=on_event, timeout=timeout)
 
 
 def filename(profile: str) -> str:
@@ -121,17 +128,31 @@ def write_stability(doc: dict[str, Any], out_dir: str | Path) -> Path:
     return path
 
 
-def read_stability(out_dir: str | Path) -> dict[str, dict[str, Any]]:
-    """Every readable sweep document in ``out_dir``, by profile (unreadable or foreign files are skipped)."""
-    import json
+def read_stability(out_dir: str | Path, warn: Callable[[str], None] | None = None) -> dict[str, dict[str, Any]]:
+    """Every readable sweep document in ``out_dir``, by profile; unreadable files (not JSON, nested too
+    deep, a directory, a FIFO ...) are skipped with ``warn(one line)``, foreign ones silently."""
+    from landscape._core.evidence import read_json_file
+    from landscape._lib.errors import LandscapeError
 
     out: dict[str, dict[str, Any]] = {}
-    for path in sorted(Path(out_dir).glob("stability-*.json")):
+    try:
+        paths = sorted(Path(out_dir).glob("stability-*.json"))
+    except OSError:
+        paths = []
+    for path in paths:
         try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            doc = read_json_file(path, "seed-stability file")
+        except LandscapeError as e:
+            if warn is not None:
+                warn(f"{e}; skipped (the report shows no seed sweep from it)")
             continue
         if isinstance(doc, dict) and doc.get("schema_version") == SCHEMA_VERSION and isinstance(doc.get("claims"), dict):
+            if not isinstance(doc.get("seeds"), list) or not all(
+                    isinstance(r, dict) and isinstance(r.get("verdicts"), dict) and isinstance(r.get("counts"), dict)
+                    and isinstance(r.get("expected"), str) for r in doc["claims"].values()):
+                if warn is not None:
+                    warn(f"seed-stability file {str(path)!r} does not have the shape of a sweep; skipped")
+                continue
             out[str(doc.get("profile"))] = doc
     return out
 
