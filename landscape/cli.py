@@ -18,21 +18,32 @@ from typing import NoReturn
 
 from landscape._version import __version__
 from landscape._core import profiles, registry
+from landscape._core.commands import RUN_COUNTEREXAMPLES, RUN_REPORT
 from landscape._lib.errors import LandscapeError
 
 EPILOG = """\
 examples:
   landscape list                          the claims: id, paper, expectation
-  landscape check lds.lemma3.sigmoid      run one claim (quick profile, seed 0)
+  landscape check lds.lemma3.sigmoid      run one claim (quick profile, seed 0) -> runs/counterexamples/
   landscape check lds.prop1 --profile standard --seed 3
-  landscape report --profile standard     all claims -> reports/ (evidence.json, report.md, index.html)
+  landscape report                        all claims -> runs/report/ (evidence.json, report.md, index.html)
   landscape replay counterexamples/jiang.thm1.zero_loss.json
   landscape list --claims-from my_claims.py   include your own claims
+  landscape report --profile standard --out reports --counterexamples counterexamples --jobs 2
+                                          regenerate the committed reports/ and counterexamples/
 
+Everyday runs write into the run directory runs/ (git-ignored in a checkout); the committed
+reports/ and counterexamples/ change only when named with --out / --counterexamples.
 profiles: quick (default, CI), standard (the committed report), thorough (opt-in).
+time limit per claim (--timeout): quick 300 s, standard 900 s, thorough 3600 s by default.
 exit status: 0 as expected / still refutes, 1 a verdict differs / no longer refutes, 2 bad input
-(or an output directory in use by another run: --wait waits), 130 interrupted (nothing published).
+(or an output directory in use by another run: --wait waits), 130 interrupted (nothing published,
+unless the message says the outputs were published completely).
 """
+
+DEFAULT_TIMEOUT_S = profiles.DEFAULT_TIMEOUT_S
+
+_RUN = {"published": False}  # set once a command's outputs are in place (what an interrupt message says)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -94,10 +105,15 @@ def _parser() -> argparse.ArgumentParser:
                         help="Hypothesis budget: quick (default), standard or thorough")
 
     def parallel_options(sp: argparse.ArgumentParser, what: str) -> None:
+        sp.add_argument("--timeout", type=_timeout, default=None, metavar="SECONDS",
+                        help="time limit of each claim (and of each replay of a stored counterexample); a claim "
+                             "over it -- even one stuck in native code -- is an error verdict, its worker is killed "
+                             "and the run goes on (default by profile: " + ", ".join(
+                                 f"{k} {v:g} s" for k, v in DEFAULT_TIMEOUT_S.items()) + "; 0: no limit)")
         sp.add_argument("--jobs", type=_jobs, default=1, metavar="N",
                         help=f"run {what} in N worker processes, one torch thread each; 'auto' = the cores "
-                             "(default 1: in this process). Verdicts, evidence and counterexample files are those "
-                             "of a serial run")
+                             "(default 1: one worker process; more than the usable cores is capped at them). "
+                             "Verdicts, evidence and counterexample files are those of a serial run")
         sp.add_argument("--scheduler", nargs="?", const="local", default=None, metavar="ADDRESS", type=_scheduler,
                         help="run on a Dask cluster (pip install -e '.[cluster]'): the scheduler at ADDRESS "
                              "(e.g. tcp://host:8786), or without ADDRESS a local cluster of --jobs workers")
@@ -125,9 +141,10 @@ def _parser() -> argparse.ArgumentParser:
                          "runs its variants too only with --prefix)")
     ck.add_argument("--prefix", action="store_true", help="run every claim whose id is ID or starts with ID.")
     profile_option(ck)
-    ck.add_argument("--seed", type=int, default=0, help="seed of the search (default 0)")
-    ck.add_argument("--counterexamples", metavar="DIR", default="counterexamples",
-                    help="where refutations write their counterexample file (default: counterexamples/)")
+    ck.add_argument("--seed", type=_seed, default=0, help="seed of the search (default 0)")
+    ck.add_argument("--counterexamples", metavar="DIR", default=RUN_COUNTEREXAMPLES,
+                    help=f"where refutations write their counterexample file (default: {RUN_COUNTEREXAMPLES}/, "
+                         "git-ignored; the committed counterexamples/ only when named)")
     ck.add_argument("--json", action="store_true", help="print the evidence as JSON")
     parallel_options(ck, "the claims")
     ck.add_argument("--wait", action="store_true",
@@ -142,10 +159,13 @@ def _parser() -> argparse.ArgumentParser:
                                     "interrupted run publishes nothing). Exit 0 when every verdict is the "
                                     "expected one, 1 when one differs, 2 on bad input.")
     profile_option(rp)
-    rp.add_argument("--seed", type=int, default=0, help="seed of every search (default 0)")
-    rp.add_argument("--out", metavar="DIR", default="reports", help="output directory (default: reports/)")
-    rp.add_argument("--counterexamples", metavar="DIR", default="counterexamples",
-                    help="where refutations write their counterexample files (default: counterexamples/)")
+    rp.add_argument("--seed", type=_seed, default=0, help="seed of every search (default 0)")
+    rp.add_argument("--out", metavar="DIR", default=RUN_REPORT,
+                    help=f"output directory (default: {RUN_REPORT}/, git-ignored; the committed reports/ only "
+                         "when named: --out reports)")
+    rp.add_argument("--counterexamples", metavar="DIR", default=RUN_COUNTEREXAMPLES,
+                    help=f"where refutations write their counterexample files (default: {RUN_COUNTEREXAMPLES}/; "
+                         "the committed counterexamples/ only when named)")
     rp.add_argument("--only", metavar="PREFIX", nargs="+", default=None,
                     help="only claims whose id is or starts with one of these prefixes")
     parallel_options(rp, "the claims")
@@ -158,8 +178,8 @@ def _parser() -> argparse.ArgumentParser:
                                     "directory), print per claim how many seeds gave each verdict, write "
                                     "OUT/stability-PROFILE.json (read by `landscape report --out OUT`), and exit 1 if any claim's "
                                     "verdict varies with the seed or differs from its expectation.")
-    st.add_argument("--seeds", type=int, default=5, metavar="N", help="number of seeds (default 5)")
-    st.add_argument("--first-seed", type=int, default=0, metavar="S", help="first seed (default 0)")
+    st.add_argument("--seeds", type=_count, default=5, metavar="N", help="number of seeds (default 5)")
+    st.add_argument("--first-seed", type=_seed, default=0, metavar="S", help="first seed (default 0)")
     profile_option(st)
     st.add_argument("--only", metavar="PREFIX", nargs="+", default=None,
                     help="only claims whose id is or starts with one of these prefixes")
@@ -177,7 +197,7 @@ def _parser() -> argparse.ArgumentParser:
     rl.add_argument("files", nargs="+", metavar="FILE")
     from landscape._core.evidence import REPLAY_TIMEOUT_S
 
-    rl.add_argument("--timeout", type=float, default=REPLAY_TIMEOUT_S, metavar="S",
+    rl.add_argument("--timeout", type=_timeout, default=REPLAY_TIMEOUT_S, metavar="S",
                     help=f"time limit of each file's replay in seconds (default {REPLAY_TIMEOUT_S:g}; 0: no limit)")
     common(rl)
     return p
@@ -194,6 +214,45 @@ def _jobs(value: str) -> int:
             f"--jobs {value}: ")) from None
 
 
+def _timeout(value: str) -> float:
+    """``--timeout``'s type: seconds from 0 (no limit) to :data:`landscape._core.evidence.MAX_TIMEOUT_S`."""
+    from landscape._core.evidence import MAX_TIMEOUT_S
+
+    try:
+        x = float(value)
+    except ValueError:
+        x = float("nan")
+    if not 0 <= x <= MAX_TIMEOUT_S:  # NaN too
+        raise argparse.ArgumentTypeError(f"{value!r} is not a time limit; expected seconds from 0 (no limit) to "
+                                         f"{MAX_TIMEOUT_S:g}")
+    return x
+
+
+MAX_SEED = 2**63 - 1
+
+
+def _seed(value: str) -> int:
+    """A seed: an integer from 0 to 2**63 - 1."""
+    try:
+        x = int(value)
+    except ValueError:
+        x = -1
+    if not 0 <= x <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a seed; expected an integer from 0 to 2**63 - 1")
+    return x
+
+
+def _count(value: str) -> int:
+    """``--seeds``: a number of seeds from 1 to 100000."""
+    try:
+        x = int(value)
+    except ValueError:
+        x = 0
+    if not 1 <= x <= 100_000:
+        raise argparse.ArgumentTypeError(f"{value!r}: expected a number of seeds from 1 to 100000")
+    return x
+
+
 def _scheduler(value: str) -> str:
     """``--scheduler``'s type: ``local`` or an address such as ``tcp://host:8786`` / ``host:8786``."""
     if value == "local" or ":" in value:
@@ -203,7 +262,8 @@ def _scheduler(value: str) -> str:
 
 
 def _durations(*dirs: str | None, profile: str) -> dict[str, float]:
-    """Seconds per claim of the last runs kept in ``dirs`` (evidence.json, stability sweeps): the schedule."""
+    """Seconds per claim of the last runs kept in ``dirs`` (evidence.json, stability sweeps): the schedule.
+    A file that cannot be read is skipped with a one-line warning."""
     from pathlib import Path
 
     from landscape._core.parallel import last_durations
@@ -213,7 +273,44 @@ def _durations(*dirs: str | None, profile: str) -> dict[str, float]:
     for d in dirs:
         if d is not None:
             paths += [Path(d) / "evidence.json", Path(d) / filename(profile)]
-    return last_durations(*paths)
+    return last_durations(*paths, warn=_warn)
+
+
+def _warn(msg: str) -> None:
+    _STATUS.clear()
+    print(f"landscape: warning: {msg}", file=sys.stderr, flush=True)
+
+
+def _limits(a: argparse.Namespace) -> None:
+    """The time limit of the profile unless given; ``--jobs`` capped at the usable cores (a one-line note)."""
+    from landscape._core.parallel import usable_cores
+
+    if getattr(a, "timeout", None) is None:
+        a.timeout = DEFAULT_TIMEOUT_S.get(a.profile, 900.0)
+    cores = usable_cores()
+    if a.jobs > cores and a.scheduler in (None, "local"):
+        _say(f"--jobs {a.jobs} capped at the {cores} usable core{'s' * (cores != 1)}")
+        a.jobs = cores
+
+
+def _elapsed(p) -> str:
+    """``w1 lds.prop1 12s, w2 jiang.lemma1 3s``: each running claim with its elapsed time."""
+    el = p.elapsed or {}
+    return ", ".join(f"{w} {c} {el.get(w, 0):.0f}s" for w, c in sorted((p.running or {}).items()))
+
+
+class _LongRunning:
+    """Without a terminal: a line when a running claim passes each minute (with one, the status line shows it)."""
+
+    def __init__(self) -> None:
+        self.said: dict[str, int] = {}
+
+    def __call__(self, p) -> None:
+        for w, c in (p.running or {}).items():
+            minutes = int((p.elapsed or {}).get(w, 0) // 60)
+            if minutes >= 1 and self.said.get(f"{w} {c}", 0) < minutes:
+                self.said[f"{w} {c}"] = minutes
+                print(f"  ... {c} still running ({minutes * 60} s)", file=sys.stderr, flush=True)
 
 
 class _Workers:
@@ -222,15 +319,22 @@ class _Workers:
 
     def __init__(self, tty: bool):
         self.tty = tty
+        self.long = _LongRunning()
 
     def __call__(self, p, line: str | None) -> None:
+        if getattr(p, "tick", False):
+            if self.tty and p.running:
+                _STATUS.show(f"[{p.done}/{p.total}] running: {_elapsed(p)}")
+            elif not self.tty:
+                self.long(p)
+            return
         if p.evidence is None and not self.tty:
             print(f"[{p.done:>2}/{p.total}] {p.worker}: {p.claim.id} ...", file=sys.stderr, flush=True)
         if line is not None:
             _STATUS.clear()
             print(line, file=sys.stderr, flush=True)
         if self.tty and p.running:
-            _STATUS.show(f"[{p.done}/{p.total}] running: " + ", ".join(f"{w} {c}" for w, c in sorted(p.running.items())))
+            _STATUS.show(f"[{p.done}/{p.total}] running: {_elapsed(p)}")
         elif self.tty:
             _STATUS.clear()
 
@@ -243,7 +347,7 @@ def _check_writable_dir(path: str, option: str) -> None:
 
     p = Path(path)
     if p.exists() and not p.is_dir():
-        raise LandscapeError(f"{option} {path!r} is a file; expected a directory (or a path where one can be made)")
+        raise LandscapeError(check_dir_message(path, option))
     for parent in p.parents:
         if parent.exists() and not parent.is_dir():
             raise LandscapeError(f"{option} {path!r} lies under the file {str(parent)!r}; expected a directory path")
@@ -254,6 +358,11 @@ def _check_writable_dir(path: str, option: str) -> None:
         os.unlink(tmp)
     except OSError as e:
         raise LandscapeError(f"{option} {path!r} is not a writable directory ({e.strerror or e})") from None
+
+
+def check_dir_message(path: str, option: str) -> str:
+    """The one line for an output directory option naming an existing file."""
+    return f"{option} {path!r} is a file; expected a directory (or a path where one can be made)"
 
 
 def _load_user(files: list[str]) -> None:
@@ -303,33 +412,65 @@ def _print_evidence(ev) -> None:
 
 
 def cmd_check(a: argparse.Namespace) -> int:
-    from landscape._core.publish import CounterexampleStage, locked_dirs
-    from landscape._core.runner import run_claim
+    from landscape._core.publish import CounterexampleStage, deferred_signals, locked_dirs
+    from landscape._core.report.paths import destination_line
+    from landscape._core.runner import run_many
 
     profiles.get(a.profile)
     claims = registry.select_many(a.id) if a.prefix else list({c.id: c for c in map(registry.get, a.id)}.values())
+    _limits(a)
     fresh = _missing(a.counterexamples)
     _check_writable_dir(a.counterexamples, "--counterexamples")
-    ok = True
+    _STATUS.clear()
+    print(destination_line(None, a.counterexamples, counterexamples_default=a.counterexamples == RUN_COUNTEREXAMPLES),
+          file=sys.stderr, flush=True)
+    parallel_run = a.jobs > 1 or a.scheduler
+    workers = _Workers(sys.stderr.isatty())
+    long = _LongRunning()
+    if parallel_run:
+        where = f"Dask scheduler {a.scheduler}" if a.scheduler else f"{a.jobs} workers"
+        print(f"checking {len(claims)} claims ({a.profile} profile, seed {a.seed}, {where}) ...", file=sys.stderr,
+              flush=True)
+
+    def progress(p):
+        if parallel_run:
+            workers(p, None)
+        elif p.tick:
+            if sys.stderr.isatty():
+                _STATUS.show(f"  {p.claim.id}: {max((p.elapsed or {}).values(), default=0):.0f} s")
+            else:
+                long(p)
+            return
+        elif p.evidence is None:
+            _STATUS.clear()
+            print(f"checking {p.claim.id} ({a.profile} profile, seed {a.seed}) ...", file=sys.stderr, flush=True)
+        if p.evidence is not None:
+            _STATUS.clear()
+            _show_evidence(p.evidence, a.json)
+
     with locked_dirs([(a.counterexamples, "counterexamples", "--counterexamples")], wait=a.wait, on_wait=_say,
                      prune=fresh):
         stage = CounterexampleStage(a.counterexamples)
         try:
-            if a.jobs > 1 or a.scheduler:
-                ok = _check_parallel(a, claims, stage)
-                claims = []  # done
-            for c in claims:
-                _STATUS.clear()
-                print(f"checking {c.id} ({a.profile} profile, seed {a.seed}) ...", file=sys.stderr, flush=True)
-                ev = run_claim(c, profile=a.profile, seed=a.seed, counterexample_dir=stage,
-                               progress=lambda m: print(f"  .. {m}", file=sys.stderr))
-                _show_evidence(ev, a.json)
-                ok = ok and ev.passed
+            evs, _, _ = run_many(claims, profile=a.profile, seed=a.seed, counterexample_dir=stage, progress=progress,
+                                 jobs=a.jobs, scheduler=a.scheduler, claims_from=a.claims_from, timeout=a.timeout,
+                                 isolate=True, durations=_durations(RUN_REPORT, "reports", profile=a.profile))
         except BaseException:
             stage.discard()
             raise
-        stage.publish()  # at the end: an interrupted check changes nothing
-    return 0 if ok else 1
+        with deferred_signals():
+            _publish(stage.publish, a.counterexamples, "--counterexamples")  # at the end: an interrupted check changes nothing
+            _RUN["published"] = True
+    return 0 if all(ev.passed for ev in evs) else 1
+
+
+def _publish(fn, directory: str, option: str):
+    """``fn()`` (moving staged files into place); an OSError (disk full ...) is one line naming the directory."""
+    try:
+        return fn()
+    except OSError as e:
+        raise LandscapeError(f"cannot publish into {option} {directory!r} ({e.strerror or e}); the files already "
+                             "there were left as they were or replaced whole, never half-written") from None
 
 
 def _show_evidence(ev, as_json: bool) -> None:
@@ -338,27 +479,6 @@ def _show_evidence(ev, as_json: bool) -> None:
     else:
         _print_evidence(ev)
         sys.stdout.flush()
-
-
-def _check_parallel(a: argparse.Namespace, claims: list, stage) -> bool:
-    """``check --jobs N`` / ``--scheduler``: the claims in workers, each printed as it finishes."""
-    from landscape._core.runner import run_many
-
-    workers = _Workers(sys.stderr.isatty())
-    where = f"Dask scheduler {a.scheduler}" if a.scheduler else f"{a.jobs} workers"
-    print(f"checking {len(claims)} claims ({a.profile} profile, seed {a.seed}, {where}) ...", file=sys.stderr,
-          flush=True)
-
-    def progress(p):
-        workers(p, None)
-        if p.evidence is not None:
-            _STATUS.clear()
-            _show_evidence(p.evidence, a.json)
-
-    evs, _, _ = run_many(claims, profile=a.profile, seed=a.seed, counterexample_dir=stage, progress=progress,
-                         jobs=a.jobs, scheduler=a.scheduler, claims_from=a.claims_from,
-                         durations=_durations("reports", profile=a.profile))
-    return all(ev.passed for ev in evs)
 
 
 def _say(msg: str) -> None:
@@ -383,6 +503,7 @@ def cmd_report(a: argparse.Namespace) -> int:
 
     profiles.get(a.profile)
     claims = registry.select_many(a.only)
+    _limits(a)
     fresh = _missing(a.out, a.counterexamples)
     _check_writable_dir(a.out, "--out")
     _check_writable_dir(a.counterexamples, "--counterexamples")
@@ -390,26 +511,42 @@ def cmd_report(a: argparse.Namespace) -> int:
     _STATUS.clear()
 
     workers = _Workers(tty)
+    long = _LongRunning()
+    parallel_run = bool(a.jobs > 1 or a.scheduler)
 
     def progress(p):
         ev = p.evidence
         line = None
+        if p.tick and not parallel_run:
+            if tty:
+                _STATUS.show(f"[{p.done + 1:>2}/{p.total}] {p.claim.id} ... "
+                             f"{max((p.elapsed or {}).values(), default=0):.0f} s")
+            else:
+                long(p)
+            return
         if ev is not None:
             mark = "" if ev.passed else "  <-- unexpected"
-            on = f" [{p.worker}]" if p.worker else ""
+            on = f" [{p.worker}]" if p.worker and parallel_run else ""
             line = (f"[{p.done:>2}/{p.total}] {p.claim.id}: {ev.verdict} (expected {ev.expected}) "
-                    f"{ev.duration_s:.1f}s{on}{mark}" + " " * 10 * (p.worker is None))
-        if p.worker is not None or (a.jobs > 1 or a.scheduler):
+                    f"{ev.duration_s:.1f}s{on}{mark}")
+        if parallel_run:
             workers(p, line)
             if ev is not None and ev.figures:  # the parent is idle while the workers run: draw them now
                 from landscape._core.report.figures import prerender
 
                 prerender(ev.figures)
         elif ev is None:
-            print(f"[{p.done + 1:>2}/{p.total}] {p.claim.id} ...", end="\r" if tty else "\n", file=sys.stderr,
-                  flush=True)
+            if tty:
+                _STATUS.show(f"[{p.done + 1:>2}/{p.total}] {p.claim.id} ...")
+            else:
+                print(f"[{p.done + 1:>2}/{p.total}] {p.claim.id} ...", file=sys.stderr, flush=True)
         else:
+            _STATUS.clear()
             print(line, file=sys.stderr, flush=True)
+            if ev.figures:
+                from landscape._core.report.figures import prerender
+
+                prerender(ev.figures)
 
     # lock both output directories before any claim runs; publish the report, then the
     # counterexamples, only once everything is computed and rendered (see landscape._core.publish)
@@ -417,20 +554,23 @@ def cmd_report(a: argparse.Namespace) -> int:
                       (a.out, "report directory", "--out")], wait=a.wait, on_wait=_say, prune=fresh):
         from landscape._core.report.paths import destination_line  # the first progress line: where this run writes
 
-        print(destination_line(a.out, a.counterexamples, out_default=a.out == "reports",
-                               counterexamples_default=a.counterexamples == "counterexamples"),
+        print(destination_line(a.out, a.counterexamples, out_default=a.out == RUN_REPORT,
+                               counterexamples_default=a.counterexamples == RUN_COUNTEREXAMPLES),
               file=sys.stderr, flush=True)
         stage = CounterexampleStage(a.counterexamples)
         try:
             evs, started, dur = run_many(claims, profile=a.profile, seed=a.seed, counterexample_dir=stage,
                                          progress=progress, jobs=a.jobs, scheduler=a.scheduler,
-                                         claims_from=a.claims_from, durations=_durations(a.out, profile=a.profile))
+                                         claims_from=a.claims_from, timeout=a.timeout, isolate=True,
+                                         durations=_durations(a.out, *(["reports"] if a.out == RUN_REPORT else []),
+                                                              profile=a.profile))
             n_fig = sum(len(ev.figures) for ev in evs)  # the evidence's fixture summaries take seconds too
             print(f"rendering the report (evidence, {n_fig} figure{'s' * (n_fig != 1)}) ...", file=sys.stderr,
                   flush=True)
             doc = evidence_document(evs, profile=a.profile, seed=a.seed, started=started, duration_s=dur)
-            annotate(doc, read_stability(a.out))  # the seed sweeps kept beside the report, if any
-            report = stage_report(evs, doc, a.out, locate=stage.locate)  # this run's files are still staged
+            annotate(doc, read_stability(a.out, warn=_warn))  # the seed sweeps kept beside the report, if any
+            report = _publish(lambda: stage_report(evs, doc, a.out, locate=stage.locate),  # this run's files are
+                              a.out, "--out")                                              # still staged
         except BaseException:
             stage.discard()
             raise
@@ -438,8 +578,9 @@ def cmd_report(a: argparse.Namespace) -> int:
             print(f"publishing the report into {a.out} and the counterexamples into {a.counterexamples} ...",
                   file=sys.stderr, flush=True)
             with deferred_signals():
-                paths = report.publish()
-                stage.publish()
+                paths = _publish(report.publish, a.out, "--out")
+                _publish(stage.publish, a.counterexamples, "--counterexamples")
+                _RUN["published"] = True
         finally:
             report.discard()
             stage.discard()
@@ -453,12 +594,18 @@ def cmd_report(a: argparse.Namespace) -> int:
 def cmd_stability(a: argparse.Namespace) -> int:
     from landscape._core.stability import format_table, run_stability, write_stability
 
-    if a.seeds < 1:
-        raise LandscapeError(f"--seeds {a.seeds}: expected a positive number of seeds")
+    from landscape._core.report.paths import destination_line
+
     claims = registry.select_many(a.only)
+    _limits(a)
     seeds = list(range(a.first_seed, a.first_seed + a.seeds))
     if a.out is not None:
         _check_writable_dir(a.out, "--out")
+        print(destination_line(a.out, None).replace("the report to", "the seed sweep to"), file=sys.stderr,
+              flush=True)
+    else:
+        print("landscape: writing nothing (each seed's counterexamples go to a temporary directory; --out DIR "
+              "keeps the sweep)", file=sys.stderr, flush=True)
     where = f"Dask scheduler {a.scheduler}" if a.scheduler else f"{a.jobs} job(s)"
     print(f"stability: {len(claims)} claims x {len(seeds)} seeds ({a.profile} profile, {where})",
           file=sys.stderr, flush=True)
@@ -475,14 +622,14 @@ def cmd_stability(a: argparse.Namespace) -> int:
     workers = _Workers(sys.stderr.isatty())
 
     def on_task(p):
-        if p.evidence is None or sys.stderr.isatty():  # a start line (no terminal) or the workers' status line
+        if p.tick or p.evidence is None or sys.stderr.isatty():  # start lines / elapsed times / the status line
             workers(p, None)
 
     doc = run_stability(claims, profile=a.profile, seeds=seeds, jobs=a.jobs, scheduler=a.scheduler,
-                        claims_from=a.claims_from, progress=progress, on_task=on_task,
-                        durations=_durations(a.out, "reports", profile=a.profile))
+                        claims_from=a.claims_from, progress=progress, on_task=on_task, timeout=a.timeout,
+                        isolate=True, durations=_durations(a.out, "reports", profile=a.profile))
     if a.out is not None:
-        print(f"wrote {write_stability(doc, a.out)}", file=sys.stderr)
+        print(f"wrote {_publish(lambda: write_stability(doc, a.out), a.out, '--out')}", file=sys.stderr)
     print(json.dumps(doc, indent=2) if a.json else format_table(doc))
     return 0 if doc["stable"] else 1
 
@@ -492,8 +639,6 @@ def cmd_replay(a: argparse.Namespace) -> int:
     malformed, unreadable or over the time limit, else 1 if any no longer refutes, else 0."""
     from landscape._core.evidence import replay
 
-    if a.timeout is not None and not (a.timeout >= 0 and a.timeout < float("inf")):
-        raise LandscapeError(f"--timeout {a.timeout!r}: expected a finite number of seconds >= 0 (0: no limit)")
     worst = 0
     for f in a.files:
         t0 = time.perf_counter()
@@ -539,7 +684,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt as e:
         _STATUS.clear()
         what, code = ("terminated (SIGTERM)", 143) if isinstance(e, Terminated) else ("interrupted", 130)
-        if getattr(e, "published", False):  # it arrived while the outputs were being moved into place
+        if getattr(e, "published", False) or _RUN["published"]:  # the outputs were in place when it arrived
             print(f"landscape: {what} after the outputs were published completely", file=sys.stderr)
         else:
             print(f"landscape: {what}; nothing was published", file=sys.stderr)

@@ -53,9 +53,35 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "(default: a temporary directory, so the committed counterexamples/ is left alone)")
     group.addoption("--landscape-seed", metavar="S", type=int, default=0,
                     help="seed of every claim search (default 0)")
+    group.addoption("--landscape-timeout", metavar="SECONDS", type=_timeout, default=None,
+                    help="time limit of each claim, which runs in a worker process (a claim over it -- even in "
+                         "native code --, or one that ends its process, is an error verdict); default by profile: "
+                         + ", ".join(f"{k} {v:g} s" for k, v in profiles.DEFAULT_TIMEOUT_S.items())
+                         + "; 0: no limit, the claims run in the pytest process")
     group.addoption("--landscape-wait", action="store_true", default=False,
                     help="if another landscape run is using the --landscape-report or --landscape-counterexamples "
                          "directory, wait for it (default: a usage error)")
+
+
+def _timeout(value: str) -> float:
+    """``--landscape-timeout``'s type (as ``landscape --timeout``)."""
+    import argparse
+
+    from landscape._core.evidence import MAX_TIMEOUT_S
+
+    try:
+        x = float(value)
+    except ValueError:
+        x = float("nan")
+    if not 0 <= x <= MAX_TIMEOUT_S:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a time limit; expected seconds from 0 (no limit) to "
+                                         f"{MAX_TIMEOUT_S:g}")
+    return x
+
+
+def _claim_timeout(config: pytest.Config) -> float:
+    t = config.getoption("landscape_timeout")
+    return profiles.DEFAULT_TIMEOUT_S.get(profiles.current_hypothesis_profile(), 900.0) if t is None else t
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -70,6 +96,10 @@ def pytest_configure(config: pytest.Config) -> None:
         d = config.getoption(option)
         if d is None or any(os.path.realpath(d) == os.path.realpath(lk.directory) for lk in config._landscape["locks"]):
             continue
+        if os.path.exists(d) and not os.path.isdir(d):
+            _release_locks(config)
+            raise pytest.UsageError(f"landscape: --{option.replace('_', '-')} {d!r} is a file; expected a directory "
+                                    "(or a path where one can be made)")
         try:
             config._landscape["locks"].append(lock_dir(
                 d, what=what, option="--" + option.replace("_", "-"), wait=config.getoption("landscape_wait"),
@@ -81,6 +111,16 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _say(msg: str) -> None:
     print(f"landscape: {msg}", file=sys.stderr, flush=True)
+
+
+def _worker(config: pytest.Config):
+    """The session's worker process for the claims (made on first use, stopped at the end)."""
+    from landscape._core.parallel import OneWorker
+
+    w = config._landscape.get("worker")
+    if w is None:
+        w = config._landscape["worker"] = OneWorker()
+    return w
 
 
 def _release_locks(config: pytest.Config) -> None:
@@ -129,6 +169,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if getattr(config, "_landscape", None) is None:
         return
     try:
+        w = config._landscape.pop("worker", None)
+        if w is not None:
+            w.close()
         _finish_stage(config)
     finally:
         _release_locks(config)
@@ -178,8 +221,15 @@ class ClaimItem(pytest.Item):
     def runtest(self) -> None:
         cfg = self.config
         stage = _stage(cfg)
-        ev = run_claim(self.claim, profile=profiles.current_hypothesis_profile(),
-                       seed=cfg.getoption("landscape_seed"), counterexample_dir=stage)
+        timeout = _claim_timeout(cfg)
+        if timeout:  # in the session's worker process (see the option's help)
+            from landscape._core.runner import run_isolated
+
+            ev = run_isolated(self.claim, _worker(cfg), profile=profiles.current_hypothesis_profile(),
+                              seed=cfg.getoption("landscape_seed"), stage=stage, timeout=timeout)
+        else:
+            ev = run_claim(self.claim, profile=profiles.current_hypothesis_profile(),
+                           seed=cfg.getoption("landscape_seed"), counterexample_dir=stage)
         self.user_properties.append((_KEY, json.dumps(ev.as_dict())))
         if ev.verdict == "error":
             raise ClaimFailure(f"{self.claim.id}: the check raised an error\n{ev.error}")

@@ -57,7 +57,8 @@ def test_check_takes_several_ids_and_prefixes(tmp_path, capsys):
     cap = capsys.readouterr()
     assert [ln.split(":")[0] for ln in cap.out.splitlines() if not ln.startswith(" ")] == [
         "lds.assumption2", "lds.assumption2.paper_examples"]  # each once, in the order given
-    assert cap.err.splitlines()[0] == "checking lds.assumption2 (quick profile, seed 0) ..."
+    assert cap.err.splitlines()[0] == f"landscape: writing counterexamples to {cx}/"
+    assert cap.err.splitlines()[1] == "checking lds.assumption2 (quick profile, seed 0) ..."
     assert "checking lds.assumption2.paper_examples (quick profile, seed 0) ..." in cap.err
     assert "  replay: landscape replay " in cap.out  # the refutation's file, replayable as printed (test_reproduce)
     assert main(["check", "--prefix", "lds.assumption2", "lds.assumption2.paper_examples", "--counterexamples", cx]) == 0

@@ -42,8 +42,8 @@ def test_links_and_replay_commands_resolve(tmp_path, monkeypatch, capsys, layout
     cwd = tmp_path / "work"
     cwd.mkdir()
     monkeypatch.chdir(cwd)
-    if layout == "defaults":  # ./reports and ./counterexamples of a directory that is not a checkout
-        args, out, cx = [], cwd / "reports", cwd / "counterexamples"
+    if layout == "defaults":  # ./runs/report and ./runs/counterexamples of a directory that is not a checkout
+        args, out, cx = [], cwd / "runs" / "report", cwd / "runs" / "counterexamples"
     else:  # the report and the counterexamples in unrelated directories, neither under the cwd
         out, cx = tmp_path / "a" / "deep" / "rep", tmp_path / "b" / "cx"
         args = ["--out", str(out), "--counterexamples", str(cx)]
@@ -67,7 +67,7 @@ def test_links_and_replay_commands_resolve(tmp_path, monkeypatch, capsys, layout
     for cmd in cmds:
         argv = shlex.split(cmd)
         if layout == "defaults":
-            assert argv[2] == f"counterexamples/{CLAIM}.json"  # relative to the cwd, where it lies
+            assert argv[2] == f"runs/counterexamples/{CLAIM}.json"  # relative to the cwd, where it lies
         else:
             assert argv[2] == str(cx / f"{CLAIM}.json")  # outside the cwd: absolute
         assert main(argv[1:]) == 0
@@ -92,10 +92,11 @@ def test_destination_line_says_whether_this_is_a_checkout(tmp_path):
     (checkout / "pyproject.toml").write_text('[project]\nname = "landscape"\nversion = "0"\n')
     (other / "pyproject.toml").write_text('[project]\nname = "something-else"\n')
     assert is_landscape_checkout(checkout) and not is_landscape_checkout(other) and not is_landscape_checkout(plain)
-    line = destination_line("reports", "counterexamples", out_default=True, counterexamples_default=True, cwd=checkout)
-    assert line == (f"landscape: writing the report to {checkout / 'reports'}/ and counterexamples to "
-                    f"{checkout / 'counterexamples'}/ (default --out and --counterexamples, "
-                    "in this landscape checkout)")
+    line = destination_line("runs/report", "runs/counterexamples", out_default=True, counterexamples_default=True,
+                            cwd=checkout)
+    assert line == (f"landscape: writing the report to {checkout / 'runs/report'}/ and counterexamples to "
+                    f"{checkout / 'runs/counterexamples'}/ (default --out and --counterexamples: the run directory "
+                    "runs/, ignored by git; the committed reports/ and counterexamples/ are left alone)")
     line = destination_line("reports", "cx", out_default=True, cwd=other)
     assert f"to {other / 'reports'}/ and counterexamples to {other / 'cx'}/ (default --out, in the current " \
            "directory, which is not a landscape checkout; choose with --out)" in line

@@ -74,7 +74,9 @@ def test_reproduce_and_replay_lines_run_as_printed(tmp_path):
     c = _sh(repro, tmp_path)
     assert c.returncode == 1, c.stdout + c.stderr  # the verdict differs from the expectation, as under pytest
     assert "repro.refutes: refuted (expected supported" in c.stdout
-    assert c.stderr.startswith("checking repro.refutes (quick profile, seed 0) ...\n"), c.stderr
+    first, second = c.stderr.splitlines()[:2]  # where it writes, then what it does
+    assert first.startswith("landscape: writing counterexamples to ") and first.endswith("/cx/"), c.stderr
+    assert second == "checking repro.refutes (quick profile, seed 0) ...", c.stderr
     [rep] = _printed("replay: ", c.stdout)
     assert rep == "landscape replay cx/repro.refutes.json --claims-from 'my tests/test_repro.py'"
 

@@ -17,6 +17,15 @@ from pathlib import Path
 from landscape._core import profiles
 from landscape._core.registry import Claim, defining_file
 
+#: Where everyday runs write by default (relative to the current directory; git-ignored in a checkout):
+#: the committed ``reports/`` and ``counterexamples/`` are only written when named (``--out reports ...``).
+RUN_DIR = "runs"
+RUN_REPORT = f"{RUN_DIR}/report"
+RUN_COUNTEREXAMPLES = f"{RUN_DIR}/counterexamples"
+#: The one command that regenerates the committed report and counterexamples (README, .ci/run).
+REGENERATE_COMMITTED = ("landscape report --profile standard --out reports --counterexamples counterexamples "
+                        "--jobs 2")
+
 
 def display_path(path: str | Path, cwd: str | Path | None = None) -> str:
     """``path`` (a relative one is taken relative to ``cwd``, default the current directory) relative

@@ -76,26 +76,35 @@ def is_landscape_checkout(directory: str | Path) -> bool:
     return isinstance(project, dict) and project.get("name") == "landscape"
 
 
-def destination_line(out: str | Path, counterexamples: str | Path, *, out_default: bool = False,
-                     counterexamples_default: bool = False, cwd: str | Path | None = None) -> str:
-    """The first line of ``landscape report``: where the report and the counterexamples go (absolute).
+from landscape._core.commands import RUN_COUNTEREXAMPLES, RUN_DIR, RUN_REPORT  # noqa: E402 - re-exported
 
+
+def destination_line(out: str | Path | None, counterexamples: str | Path | None, *, out_default: bool = False,
+                     counterexamples_default: bool = False, cwd: str | Path | None = None) -> str:
+    """The first line of ``landscape report`` / ``check`` / ``stability``: where the run writes (absolute).
+
+    ``out`` None: no report (``check``); ``counterexamples`` None: no counterexample directory.
     ``out_default`` / ``counterexamples_default``: the directory is the option's default (relative
     to the current directory); the line then says so, and whether that is a landscape checkout.
     """
     here = os.path.abspath(cwd if cwd is not None else os.getcwd())
-    o, c = (os.path.abspath(os.path.join(here, d)) for d in (out, counterexamples))
-    line = f"landscape: writing the report to {o}{os.sep} and counterexamples to {c}{os.sep}"
+    parts = []
+    if out is not None:
+        parts.append(f"the report to {os.path.abspath(os.path.join(here, out))}{os.sep}")
+    if counterexamples is not None:
+        parts.append(f"counterexamples to {os.path.abspath(os.path.join(here, counterexamples))}{os.sep}")
+    line = "landscape: writing " + (" and ".join(parts) if parts else "nothing")
     opts = [opt for opt, d in (("--out", out_default), ("--counterexamples", counterexamples_default)) if d]
     if opts:
         which = " and ".join(opts)
         if is_landscape_checkout(here):
-            line += f" (default {which}, in this landscape checkout)"
+            line += (f" (default {which}: the run directory {RUN_DIR}/, ignored by git; the committed reports/ "
+                     "and counterexamples/ are left alone)")
         else:
             line += (f" (default {which}, in the current directory, which is not a landscape checkout; "
                      f"choose with {which})")
     return line
 
 
-__all__ = ["counterexample_file", "counterexample_href", "destination_line", "display_path",
+__all__ = ["RUN_COUNTEREXAMPLES", "RUN_DIR", "RUN_REPORT", "counterexample_file", "counterexample_href", "destination_line", "display_path",
            "is_landscape_checkout", "replay_command"]
