@@ -116,6 +116,18 @@ def prepare_worker() -> None:
 
 #: Set in a worker process: a KeyboardInterrupt there was raised by a claim (the worker ignores SIGINT).
 IN_WORKER = False
+_CONN: list[Any] = [None]  # a local worker's connection to its pool (for :func:`started`)
+
+
+def started() -> None:
+    """Called by a task once it is ready to run its claim (files loaded): its time limit counts from here,
+    not from the worker's start-up.  A no-op outside a local worker."""
+    conn, _CONN[0] = _CONN[0], None
+    if conn is not None:
+        try:
+            conn.send(("started", None))
+        except (OSError, ValueError):
+            pass
 
 
 def watch_parent(parent_pid: int) -> None:
@@ -171,6 +183,7 @@ def _worker_main(conn: Any, fn: Callable[[Task], dict], parent_pid: int | None =
             return
         if task is None:
             return
+        _CONN[0] = conn
         try:
             msg = ("ok", json.dumps(fn(task), allow_nan=False))
         except Exception as e:  # noqa: BLE001 - reported as the task's error verdict
@@ -240,6 +253,10 @@ def _signal_name(code: int | None) -> str:
     return f"exit status {code}"
 
 
+#: Seconds a worker may take to start a task (spawn, import torch and the claims) on top of its time limit.
+STARTUP_S = 120.0
+
+
 def timeout_failure(seconds: float) -> str:
     """The error of a task over its time limit."""
     return f"the claim exceeded the time limit of {seconds:g} s (--timeout); its worker process was killed"
@@ -265,6 +282,7 @@ class LocalPool:
         queue = list(tasks)
         workers: dict[str, tuple[Any, Any]] = {}  # name -> (process, connection)
         running: dict[str, tuple[Task, float]] = {}
+        waiting_start: set[str] = set()  # workers sent a task that has not said "started" yet
         serial = 0
 
         def spawn() -> str:
@@ -285,7 +303,11 @@ class LocalPool:
             task = queue.pop(0)
             workers[name][1].send(task)
             running[name] = (task, time.perf_counter())
+            waiting_start.add(name)
             return event("start", task, name)
+
+        def deadline(n: str) -> float:  # a worker still starting up (imports) gets STARTUP_S more
+            return running[n][1] + (self.timeout or 0) + (STARTUP_S if n in waiting_start else 0)
 
         def event(kind: str, task: Task, name: str, fin: Finished | None = None) -> Event:
             now = time.perf_counter()
@@ -311,7 +333,7 @@ class LocalPool:
                 now = time.perf_counter()
                 wake = last_tick + self.TICK_S
                 if self.timeout:
-                    wake = min(wake, min(t0 + self.timeout for _, t0 in running.values()))
+                    wake = min(wake, min(deadline(n) for n in running))
                 ready = wait(list(conns) + list(sentinels), timeout=max(0.0, wake - now))
                 names = []
                 for r in ready:
@@ -321,7 +343,7 @@ class LocalPool:
                 now = time.perf_counter()
                 if self.timeout:  # over the time limit (and no answer yet): kill the worker, whatever it does
                     for n, (task, t0) in list(running.items()):
-                        if n not in names and now - t0 >= self.timeout:
+                        if n not in names and now >= deadline(n):
                             del running[n]
                             retire(n)
                             fin = Finished(task, n, failure=timeout_failure(self.timeout),
@@ -339,13 +361,18 @@ class LocalPool:
                     continue
                 for n in names:
                     proc, conn = workers[n]
-                    task, t0 = running.pop(n)
                     msg = None
                     try:
                         if conn.poll():
                             msg = conn.recv()
                     except (EOFError, OSError):
                         msg = None
+                    if msg is not None and msg[0] == "started":
+                        running[n] = (running[n][0], time.perf_counter())
+                        waiting_start.discard(n)
+                        continue
+                    waiting_start.discard(n)
+                    task, t0 = running.pop(n)
                     secs = round(time.perf_counter() - t0, 3)
                     if msg is None:  # the process died before it could answer
                         proc.join(5)
@@ -420,9 +447,10 @@ class OneWorker:
             self.close()
             self._start(fn)
             self._conn.send(task)
+        grace = STARTUP_S  # until the task says it started (the worker's imports)
         try:
             while True:
-                left = None if not timeout else timeout - (time.perf_counter() - t0)
+                left = None if not timeout else timeout + grace - (time.perf_counter() - t0)
                 if left is not None and left <= 0:
                     self.close()
                     return Finished(task, name, failure=timeout_failure(timeout), seconds=round(timeout, 3))
@@ -443,6 +471,9 @@ class OneWorker:
                     self.close()
                     return Finished(task, name, failure=why, seconds=secs)
                 status, body = msg
+                if status == "started":
+                    t0, grace = time.perf_counter(), 0.0
+                    continue
                 if status == "ok":
                     return Finished(task, name, computed=json.loads(body), seconds=secs)
                 return Finished(task, name, failure=f"the worker raised while running this claim: {body}",
