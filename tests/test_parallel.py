@@ -94,7 +94,7 @@ def test_jobs_gives_the_serial_evidence_and_counterexample_bytes(tmp_path, claim
     assert names == sorted(p.name for p in (tmp_path / "p").glob("*.json")) and len(names) == 3
     for n in names:
         assert (tmp_path / "s" / n).read_bytes() == (tmp_path / "p" / n).read_bytes(), n
-    starts = [e for e in events if e.evidence is None]
+    starts = [e for e in events if e.evidence is None and not e.tick]
     assert {e.worker for e in starts} == {"w1", "w2"} and len(starts) == len(claims)
     # unknown durations go first, then the known one, longest first
     assert [e.claim.id for e in starts][0] == "par.refutes" and all(e.running for e in starts)
@@ -175,22 +175,28 @@ def test_stability_in_parallel_matches_serial(claims_file):
 
 
 def test_dask_local_cluster_of_two_workers(tmp_path, claims_file):
+    """The comparison with the serial run and the worker killed by a claim are two runs: in one run, a task
+    queued on (or just finished by) the worker that ``par.dies`` kills lost its result whenever the
+    worker's batched "task finished" message had not left before the SIGKILL -- a busy machine made
+    ``par.search`` an error now and then (issue 20).  Nothing in the compared run kills a worker."""
     pytest.importorskip("distributed", reason="the optional extra landscape[cluster] is not installed")
     import dask
 
-    claims = [registry.get("par.search"), registry.get("par.refutes"), registry.get("par.dies")]
-    serial, _, _ = run_many(claims[:2], profile="quick", seed=1, counterexample_dir=tmp_path / "s")
+    claims = [registry.get("par.search"), registry.get("par.refutes")]
+    serial, _, _ = run_many(claims, profile="quick", seed=1, counterexample_dir=tmp_path / "s")
     events = []
-    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):  # give up on the killed worker at once
-        par, _, _ = run_many(claims, profile="quick", seed=1, counterexample_dir=tmp_path / "d", jobs=2,
-                             scheduler="local", claims_from=[str(claims_file)], progress=events.append)
+    par, _, _ = run_many(claims, profile="quick", seed=1, counterexample_dir=tmp_path / "d", jobs=2,
+                         scheduler="local", claims_from=[str(claims_file)], progress=events.append)
     for a, b in zip(serial, par):
         da, db = _strip(a), _strip(b)
         da["counterexample"] = db["counterexample"] = None
         assert da == db, a.id
     assert (tmp_path / "s" / "par.refutes.json").read_bytes() == (tmp_path / "d" / "par.refutes.json").read_bytes()
-    assert par[2].verdict == "error" and "the Dask cluster returned no result" in par[2].error
     assert len({e.worker for e in events if e.evidence is not None and e.worker != "?"}) >= 1
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):  # give up on the killed worker at once
+        [dead], _, _ = run_many([registry.get("par.dies")], profile="quick", seed=1, counterexample_dir=None,
+                                jobs=1, scheduler="local", claims_from=[str(claims_file)])
+    assert dead.verdict == "error" and "the Dask cluster returned no result" in dead.error
 
 
 def test_scheduler_without_dask_is_a_clear_error(monkeypatch):
