@@ -88,8 +88,13 @@ def rk_a(ctx):
 
 
 @claim("rk.b_interrupt", **_kw("Ctrl-C while it runs"))
-def rk_b(ctx):
-    raise KeyboardInterrupt
+def rk_b(ctx):  # the user's Ctrl-C reaches the landscape process (the claim runs in its worker process)
+    import os
+    import signal
+    import time
+
+    os.kill(os.getppid(), signal.SIGINT)
+    time.sleep(30)
 '''
 
 IDS = ("re.a_none", "re.b_dict", "re.c_str", "re.d_search_list", "re.e_landscape_error", "re.f_raises", "re.g_holds",

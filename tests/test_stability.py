@@ -91,7 +91,7 @@ def test_stability_cli_passes_stable_claims(claims_file, capsys):
 
 def test_stability_bad_arguments_exit_2(capsys):
     assert main(["stability", "--seeds", "0"]) == 2
-    assert "--seeds 0: expected a positive number of seeds" in capsys.readouterr().err
+    assert "--seeds: '0': expected a number of seeds from 1 to 100000" in capsys.readouterr().err
     assert main(["stability", "--only", "no.such.claim"]) == 2
     assert "unknown claim id 'no.such.claim'" in capsys.readouterr().err
 
