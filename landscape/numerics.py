@@ -17,10 +17,20 @@ Training to stationarity
     :func:`gradient_descent`, :func:`lbfgs`, :func:`minimise` (scipy L-BFGS-B),
     :func:`newton_polish`, :func:`refine_stationary`; every run is a :class:`Run` with its
     loss history.
-Certificates of local minima
-    :func:`certify_minimum` (strict / non-strict / saddle / not stationary / inconclusive,
-    with the evidence that decided), :func:`hessian_spectrum`, :func:`exact_hessian`,
-    :func:`gradient_norm`, :func:`stationarity`.
+Certified critical points and local minima
+    :func:`certify_critical` (is there a *true* critical point here? ``critical`` /
+    ``not-critical`` / ``band``, with its :data:`PROOF_LEVELS` level -- ``exact``, ``interval``
+    (ball arithmetic: Krawczyk existence box, inertia over the box, exclusion boxes),
+    ``multiprecision`` (the ladder at :data:`CRITICAL_LADDER` digits), ``float64`` -- the refined
+    point, the radius, the inertia and a loss enclosure: a :class:`CriticalCertificate`);
+    :func:`certify_minimum` (strict / non-strict / saddle / not stationary / inconclusive, with
+    the evidence that decided and the proof level it rests on: a :class:`MinimumCertificate`),
+    :func:`hessian_spectrum` (a :class:`HessianSpectrum`), :func:`exact_hessian`,
+    :func:`gradient_norm`, :func:`gradient_scale` (the default ``G``), :func:`stationarity` (a
+    float64 decision only: "stationary" is not "critical").  A loss's multiple-precision form is a
+    function ``fn(w, ops)`` written with ``ops.exp``, ``ops.sigmoid``, ``ops.activation(name)``, ...
+    (:class:`LossForm`, :class:`Ops`); the library's losses carry theirs (attribute ``mp``), a
+    user's own loss passes one as ``loss_mp=``.
 Linear networks in closed form
     :func:`reduced_rank_optimum` (the global minimum) and :func:`subset_critical_point`
     (every critical point, Golikov's essay section 2.1.1).
@@ -35,14 +45,22 @@ from landscape._lib.feature_rank import lemma3_outcome as feature_rank_outcome
 from landscape._lib.feature_rank import replay_lemma3 as replay_feature_rank
 from landscape._lib.networks.mlp import squared_loss as mlp_squared_loss
 from landscape._lib.certify import (
+    CRITICAL_LADDER,
+    PROOF_LEVELS,
+    CriticalCertificate,
+    HessianSpectrum,
+    LossForm,
     MinimumCertificate,
+    certify_critical,
     certify_minimum,
     exact_hessian,
     gradient_norm,
+    gradient_scale,
     hessian_spectrum,
     refine_stationary,
     stationarity,
 )
+from landscape._lib.certify.balls import Ops
 from landscape._lib.linear_nets import DeepLinear, reduced_rank_optimum, subset_critical_point
 from landscape._lib.losses import get as loss
 from landscape._lib.networks.mlp import MLP, MLPSpec
@@ -60,8 +78,9 @@ from landscape._lib.tolerance import (
 )
 from landscape._lib.train import Run, gradient_descent, lbfgs, minimise, newton_polish
 
-__all__ = ["BAND", "DeepLinear", "Decision", "HP_LADDER", "MLP", "MLPSpec", "MinimumCertificate", "Run", "ZERO",
-           "activation", "at_most", "certify_minimum", "classify", "eigenvalue_with_bound", "equal", "exact_hessian", "feature_rank_outcome",
+__all__ = ["BAND", "CRITICAL_LADDER", "CriticalCertificate", "DeepLinear", "Decision", "HP_LADDER", "HessianSpectrum",
+           "LossForm", "MLP", "MLPSpec", "MinimumCertificate", "Ops", "PROOF_LEVELS", "Run", "ZERO",
+           "activation", "at_most", "certify_critical", "certify_minimum", "gradient_scale", "classify", "eigenvalue_with_bound", "equal", "exact_hessian", "feature_rank_outcome",
            "gradient_descent", "gradient_norm", "hessian_spectrum", "lbfgs", "loss", "minimise", "newton_polish",
            "mlp_squared_loss", "psd", "rank", "reduced_rank_optimum", "refine_stationary", "replay_feature_rank",
            "stationarity", "subset_critical_point"]

@@ -2,7 +2,8 @@
 
 ``landscape`` (claim API), ``landscape.strategies`` and ``landscape.numerics``; everything under
 ``landscape._core`` / ``landscape._lib`` is private.  The README's worked examples are the files
-``tests/test_user_claim_example.py`` and ``tests/test_user_local_minimum_example.py`` (checked here
+``tests/test_user_claim_example.py``, ``tests/test_user_local_minimum_example.py`` and
+``tests/test_user_critical_example.py`` (checked here
 to be the README's code, to import nothing private, and -- by running under pytest -- to work).
 """
 
@@ -21,7 +22,8 @@ import landscape.strategies
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 PUBLIC = {"landscape", "landscape.strategies", "landscape.numerics"}
-EXAMPLES = [REPO / "tests" / "test_user_claim_example.py", REPO / "tests" / "test_user_local_minimum_example.py"]
+EXAMPLES = [REPO / "tests" / "test_user_claim_example.py", REPO / "tests" / "test_user_local_minimum_example.py",
+            REPO / "tests" / "test_user_critical_example.py"]
 
 
 def _landscape_imports(source: str) -> set[str]:

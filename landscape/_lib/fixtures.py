@@ -87,9 +87,14 @@ class Fixture:
         return self.net.flat()
 
     def loss_fn(self) -> Callable[[torch.Tensor], torch.Tensor]:
-        """The empirical loss E(W) = l(Y, W_{H+1} T_H) as a function of the flat weights."""
+        """The empirical loss E(W) = l(Y, W_{H+1} T_H) as a function of the flat weights (the squared loss with
+        its multiple-precision form, :func:`landscape._lib.networks.mlp.squared_loss`, for the certificates)."""
         from landscape._lib import losses
 
+        if self.loss == "squared":
+            from landscape._lib.networks.mlp import squared_loss
+
+            return squared_loss(self.spec, self.x, self.y)
         net, x, y = self.net, torch.as_tensor(self.x), torch.as_tensor(self.y)
         lf = losses.get(self.loss)
         return lambda v: lf.total(y, net.forward_flat(v, x))

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Status = Literal["holds", "fails", "band"]
+#: How strongly a point-based decision was shown, strongest first (``landscape._lib.certify.critical``).
+PROOF_LEVELS: tuple[str, ...] = ("exact", "interval", "multiprecision", "float64")
 
 
 @dataclass
@@ -18,7 +20,10 @@ class Outcome:
     """One example's result: status, margin (decades from the deciding threshold), numbers.
 
     ``payload`` (for ``fails``) holds everything needed to replay the counterexample:
-    JSON-serialisable values only (lists, numbers, strings).
+    JSON-serialisable values only (lists, numbers, strings).  ``proof`` (for a counterexample that
+    rests on a point being critical / a local minimum): how strongly that was shown, one of
+    ``exact``, ``interval``, ``multiprecision``, ``float64`` (``landscape.numerics.PROOF_LEVELS``;
+    e.g. ``certificate.proof``); ``None`` when the decision rests on no such point.
     """
 
     status: Status
@@ -26,14 +31,22 @@ class Outcome:
     stats: dict[str, Any] = field(default_factory=dict)
     payload: dict[str, Any] | None = None
     note: str = ""
+    proof: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.proof is not None and self.proof not in PROOF_LEVELS:
+            from landscape._lib.errors import LandscapeError
+
+            raise LandscapeError(f"proof={self.proof!r} is invalid; expected one of {', '.join(PROOF_LEVELS)} or None")
 
     @classmethod
     def holds(cls, margin: float = math.inf, **stats: Any) -> "Outcome":
         return cls("holds", margin, stats)
 
     @classmethod
-    def fails(cls, payload: dict[str, Any], margin: float = math.inf, note: str = "", **stats: Any) -> "Outcome":
-        return cls("fails", margin, stats, payload, note)
+    def fails(cls, payload: dict[str, Any], margin: float = math.inf, note: str = "", *, proof: str | None = None,
+              **stats: Any) -> "Outcome":
+        return cls("fails", margin, stats, payload, note, proof)
 
     @classmethod
     def band(cls, note: str = "", **stats: Any) -> "Outcome":

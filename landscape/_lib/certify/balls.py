@@ -120,6 +120,31 @@ def mat_upper(m: "arb_mat") -> np.ndarray:
     return np.array([[float(v.abs_upper()) for v in row] for row in m.tolist()], dtype=np.float64)
 
 
+def babs(u: "arb") -> "arb":
+    """``|u|`` as the tight ball ``[0, max |u|]`` when ``u`` contains 0 (arb's ``abs`` keeps the radius around
+    ``|mid|``, so ``|[-r, r]|`` would still contain ``-r``)."""
+    if u.contains(0):
+        return arb(0).union(u.abs_upper())
+    return abs(u)
+
+
+def ipow(u: "arb", k: int) -> "arb":
+    """``u ** k`` for an integer ``k >= 0`` by multiplication (arb's real power of a ball that contains
+    negative numbers or 0 is NaN); even powers from ``|u|``, so ``[-r, r] ** 2 = [0, r^2]``."""
+    if k == 0:
+        return arb(1)
+    if k % 2:
+        return u * ipow(u, k - 1)
+    b, e, result = babs(u), k, arb(1)
+    while e:
+        if e & 1:
+            result = result * b
+        e >>= 1
+        if e:
+            b = b * b
+    return result
+
+
 # =======================================================================================
 # Second-order jets
 # =======================================================================================
@@ -230,7 +255,7 @@ class Jet:
             if k == 1:
                 return self
             u = self.v
-            return self.unary(u ** k, k * u ** (k - 1), k * (k - 1) * u ** (k - 2) if k >= 2 else arb(0))
+            return self.unary(ipow(u, k), k * ipow(u, k - 1), k * (k - 1) * ipow(u, k - 2))
         if isinstance(k, (int, np.integer)):
             return (self ** (-int(k))).reciprocal()
         raise TypeError(f"jet ** {k!r}: only integer powers are supported; use ops.sqrt for square roots")
@@ -252,13 +277,26 @@ def _erf_d1(u):
     return 2 * (-(u * u)).exp() / arb.pi().sqrt()
 
 
+def _mono(fn: Callable, u):
+    """``fn`` (monotone) on the ball ``u`` from its endpoints: tight where arb's midpoint-radius evaluation of a
+    wide ball is not (e.g. sigmoid over [-27, -22] would contain 0)."""
+    if u.rad() == 0 or not u.is_finite():
+        return fn(u)
+    return fn(arb(u.lower())).union(fn(arb(u.upper())))
+
+
+def _sig_pair(u):
+    return _mono(_sigmoid_arb, u), _mono(lambda v: _sigmoid_arb(-v), u)
+
+
 # name -> (on arb: f, f', f'')
 _ARB_FUNCS: dict[str, Callable] = {
-    "exp": lambda u: (u.exp(),) * 3,
-    "log": lambda u: (u.log(), 1 / u, -1 / (u * u)),
-    "tanh": lambda u: (lambda t: (t, 1 - t * t, -2 * t * (1 - t * t)))(u.tanh()),
-    "sigmoid": lambda u: (lambda s, c: (s, s * c, s * c * (c - s)))(_sigmoid_arb(u), _sigmoid_arb(-u)),
-    "erf": lambda u: (u.erf(), _erf_d1(u), -2 * u * _erf_d1(u)),
+    "exp": lambda u: (_mono(lambda v: v.exp(), u),) * 3,
+    "log": lambda u: (_mono(lambda v: v.log(), u), 1 / u, -1 / (u * u)),
+    "tanh": lambda u: (lambda t: (t, 1 - t * t, -2 * t * (1 - t * t)))(_mono(lambda v: v.tanh(), u)),
+    "sigmoid": lambda u: (lambda s, c: (s, s * c, s * c * (c - s)))(*_sig_pair(u)),
+    "softplus": lambda u: (lambda s, c: (_mono(lambda v: v.exp().log1p(), u), s, s * c))(*_sig_pair(u)),
+    "erf": lambda u: (_mono(lambda v: v.erf(), u), _erf_d1(u), -2 * u * _erf_d1(u)),
     "sin": lambda u: (u.sin(), u.cos(), -u.sin()),
     "cos": lambda u: (u.cos(), -u.sin(), -u.cos()),
     "sqrt": lambda u: (lambda r: (r, 1 / (2 * r), -1 / (4 * r * r * r)))(u.sqrt()),
@@ -271,7 +309,7 @@ class Ops:
     """Elementary functions for a loss form, on ``float``, ``mpmath`` numbers, ``arb`` balls and :class:`Jet` s.
 
     ``ops.exp(x)``, ``ops.log``, ``ops.tanh``, ``ops.sigmoid``, ``ops.erf``, ``ops.sin``, ``ops.cos``,
-    ``ops.sqrt``, ``ops.relu``; ``ops.activation(name)`` the registered activation ``name`` (from its
+    ``ops.sqrt``, ``ops.softplus``, ``ops.relu``; ``ops.activation(name)`` the registered activation ``name`` (from its
     record's sympy expression).  Arithmetic (``+ - * /``, integer ``**``) is the numbers' own.
     ``kinks`` counts evaluations of a piecewise function whose argument touched a kink
     (non-differentiable there).
@@ -290,11 +328,15 @@ class Ops:
         if isinstance(x, (float, int, np.floating, np.integer)):
             if name == "sigmoid":
                 return 1.0 / (1.0 + math.exp(-x)) if x > -700 else 0.0
+            if name == "softplus":
+                return math.log1p(math.exp(x)) if x < 700 else float(x)
             return getattr(math, name)(x)
         import mpmath
 
         if name == "sigmoid":
             return 1 / (1 + mpmath.exp(-x))
+        if name == "softplus":
+            return mpmath.log(1 + mpmath.exp(x))
         return getattr(mpmath, _MP_FUNCS[name])(x)
 
     def exp(self, x):
@@ -321,6 +363,9 @@ class Ops:
     def sqrt(self, x):
         return self._apply("sqrt", x)
 
+    def softplus(self, x):
+        return self._apply("softplus", x)
+
     def relu(self, x):
         return self.activation("relu")(x)
 
@@ -340,6 +385,22 @@ def _activation_function(name: str, ops: Ops) -> Callable:
         from landscape._lib.errors import LandscapeError
 
         raise LandscapeError(f"activation {name!r} has no sympy expression: no ball / multiple-precision form")
+    if name in _ARB_FUNCS:  # a tight direct form (monotone pieces from endpoints)
+        direct = _ARB_FUNCS[name]
+        torch_fn = act.torch
+
+        def f_direct(x):
+            if isinstance(x, Jet):
+                return x.unary(*direct(x.v))
+            if arb is not None and isinstance(x, arb):
+                return direct(x)[0]
+            if isinstance(x, (float, int, np.floating, np.integer)):
+                import torch
+
+                return float(torch_fn(torch.tensor(float(x), dtype=torch.float64)))
+            return act.mpmath()(x)
+
+        return f_direct
     z = activations.Z
     pieces = _pieces(act.expr, z)
     derivs = [(cond, [sp.simplify(e), sp.simplify(sp.diff(e, z)), sp.simplify(sp.diff(e, z, 2))])

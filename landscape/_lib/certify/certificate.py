@@ -152,14 +152,16 @@ class MinimumCertificate:
         })
 
 
-def _lower_candidates(probes, attacks, flat, escapes, local_radius, l0, lam_abs):
+def _lower_candidates(probes, attacks, flat, escapes, local_radius, l0, lam_abs, w=None):
     """Every lower-point decision: (clearly lower points within ``local_radius``, band ones
     within it, distances of all clearly lower points, the worst 'not lower' decision)."""
     found, band, anywhere = [], [], []
     not_lower: list[Decision] = []
 
-    def add(src, d, lv, dec):
+    def add(src, d, lv, dec, vec=None):
         item = {"source": src, "distance": d, "loss": lv, "decision": dec.as_dict()}
+        if vec is not None:
+            item["_vector"] = vec
         if dec.outcome == "nonzero":
             anywhere.append(d)
         if d > local_radius:
@@ -172,12 +174,16 @@ def _lower_candidates(probes, attacks, flat, escapes, local_radius, l0, lam_abs)
             not_lower.append(dec)
 
     for p in probes:
-        add(f"samples(r={p.radius:g})", p.radius, l0 + p.min_delta, p.lower)
+        add(f"samples(r={p.radius:g})", p.radius, l0 + p.min_delta, p.lower,
+            None if p.direction is None else p.radius * np.asarray(p.direction))
     for a in attacks:
-        add(f"attack(r={a.radius:g})", a.best_distance, l0 + a.min_delta, a.lower)
+        add(f"attack(r={a.radius:g})", a.best_distance, l0 + a.min_delta, a.lower,
+            None if a.point is None or w is None else (a.point - w).numpy())
     for f in flat:
-        for s, d, lv, dec in zip(f.radii, f.distances, f.losses, f.lower):
-            add(f"flat:{f.source}{'+' if f.sign > 0 else '-'}(s={s:g})", d, lv, dec)
+        pts = list(f.points) + [None] * (len(f.radii) - len(f.points))
+        for s, d, lv, dec, pt in zip(f.radii, f.distances, f.losses, f.lower, pts):
+            add(f"flat:{f.source}{'+' if f.sign > 0 else '-'}(s={s:g})", d, lv, dec,
+                None if pt is None or w is None else (pt - w).numpy())
     for r in escapes:
         # every path point inside the local radius counts; the first clearly lower one outside it bounds the basin
         for j, (lv, d) in enumerate(zip(r.path_loss, r.path_distance)):
@@ -282,7 +288,14 @@ def certify_minimum(loss: LossFn, w: torch.Tensor, *, rng: np.random.Generator,
             escapes = escape_test(loss, w, deltas=escape_deltas, rng=rng, starts=escape_starts, steps=escape_steps,
                                   method=escape_method, lam_abs=lam, directions=escape_directions)
 
-    found, band, anywhere, not_lower = _lower_candidates(probes, attacks, flat, escapes, local_radius, l0, lam)
+    found, band, anywhere, not_lower = _lower_candidates(probes, attacks, flat, escapes, local_radius, l0, lam, w)
+    ray = None
+    if found and not _lower_at_every_radius(found, radii):
+        ray = _ray_to_zero(loss, loss_mp, w, found, radii)
+        if ray is not None:
+            notes.append(ray["note"])
+    for it in found:
+        it.pop("_vector", None)
     basin = min(anywhere) if anywhere else None
     lower_point = found[0] if found else None
     witness_probe = next((f for f in flat if f.flat is True), None)
@@ -331,7 +344,8 @@ def certify_minimum(loss: LossFn, w: torch.Tensor, *, rng: np.random.Generator,
                              f"({lower_point['source']}): the strict basin is smaller than that")
         else:
             kind, ev, reason, margin = _second_order_silent(definiteness, lower_point, band, witness_probe,
-                                                            flat_band, decisions, stat, mind, worst, found, radii)
+                                                            flat_band, decisions, stat, mind, worst, found, radii,
+                                                            ray)
     else:
         if lower_point is not None and stat.outcome != "nonzero" and not _lower_at_every_radius(found, radii):
             kind, ev, margin = "inconclusive", "none", 0.0
@@ -384,6 +398,8 @@ def _proof_of(kind: str, evidence: str, crit: CriticalCertificate | None, proved
     """The weakest proof level the kind rests on."""
     if proved_kind is not None:
         return crit.proof
+    if evidence == "ray":  # the lower points are proved by enclosures at every radius
+        return weakest(crit.proof if crit is not None else "float64", "interval")
     if kind in ("strict", "non-strict", "saddle"):
         # criticality from the certificate (or float64), the kind from float64 eigenvalues or loss probes
         return weakest(crit.proof if crit is not None else "float64", "float64")
@@ -416,17 +432,68 @@ def _witness_kind(f: FlatProbe) -> str:
     return "symmetry" if f.source.startswith("symmetry") else "flat-direction"
 
 
+#: Radii (relative to ``R = max(1, |w|)``) at which a lower point's ray is re-checked in ball arithmetic.
+RAY_RADII: tuple[float, ...] = tuple(10.0 ** -k for k in range(1, 9))
+
+
+def _ray_to_zero(loss, loss_mp, w: torch.Tensor, found: list[dict], radii) -> dict | None:
+    """Radii tending to 0 along the direction of a clearly lower point, decided in ball arithmetic.
+
+    Float64 cannot see a third- or fourth-order descent at small radii (a decrease of r^3 next to a loss of
+    order 1); the loss's multiple-precision form can.  For the nearest clearly lower point with a known
+    displacement ``d``, ``L(w + r d / |d|) < L(w)`` is decided with enclosures at ``r = R x 1e-1 .. 1e-8`` (those
+    below ``|d|``).  ``lower_everywhere``: certainly lower at each of them (a descent direction at every scale:
+    evidence of a saddle, the lower points proved).  ``None`` without a form or a displacement.
+    """
+    from landscape._lib.certify import balls
+    from landscape._lib.certify.mpform import form_of
+
+    form = form_of(loss, loss_mp)
+    if form is None or not balls.available():
+        return None
+    cands = sorted((it for it in found if it.get("_vector") is not None), key=lambda it: it["distance"])
+    if not cands:
+        return None
+    it = cands[0]
+    d = np.asarray(it["_vector"], dtype=np.float64)
+    nd = float(np.linalg.norm(d))
+    if nd == 0.0:
+        return None
+    u = d / nd
+    w_np = w.numpy().astype(np.float64)
+    r_w = max(1.0, float(np.linalg.norm(w_np)))
+    l0 = form.value_ball(w_np.tolist(), 256)
+    rs = [f * r_w for f in RAY_RADII if f * r_w < nd]
+    if not rs:
+        return None
+    lower = []
+    for r in rs:
+        lv = form.value_ball((w_np + r * u).tolist(), 256)
+        lower.append(bool(lv < l0))
+    ok = all(lower)
+    where = f"along the direction of the lower point at distance {nd:.3g} ({it['source']})"
+    if ok:
+        note = (f"{where} the loss is certainly lower (ball arithmetic, 256 bits) at every radius "
+                f"{rs[0]:.2g} .. {rs[-1]:.2g}: descent at every scale")
+    else:
+        note = (f"{where} the loss is certainly lower at {sum(lower)} of the radii {rs[0]:.2g} .. {rs[-1]:.2g}, not "
+                "at all: no descent at every scale shown")
+    return {"lower_everywhere": ok, "radii": rs, "lower": lower, "source": it["source"], "note": note}
+
+
 def _lower_at_every_radius(found: list[dict], radii: Sequence[float]) -> bool:
     """A clearly lower point within each probe radius (radii tending to 0), not at one fixed distance only."""
     return bool(found) and all(any(it["distance"] <= r * (1 + 1e-9) for it in found) for r in radii)
 
 
 def _second_order_silent(definiteness, lower_point, band, witness_probe, flat_band, decisions, stat, mind, worst,
-                         found=(), radii=()):
+                         found=(), radii=(), ray=None):
     """Rules 5 and 6 of the module docstring (gradient zero, Hessian not decisive)."""
     what = {"psd-singular": "Hessian PSD and singular", "band": "smallest Hessian eigenvalue in the band",
             "unavailable": "Hessian unavailable"}[definiteness]
     if lower_point is not None:
+        if ray is not None and ray["lower_everywhere"]:
+            return ("saddle", "ray", f"{what}; {ray['note']}", worst(stat, decisions["lower_point"]))
         if not _lower_at_every_radius(list(found), radii):
             near = min(it["distance"] for it in found)
             return ("inconclusive", "none",

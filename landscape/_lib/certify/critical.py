@@ -26,7 +26,8 @@ strongly that was shown -- the **proof level**:
     point), the Newton step against the radius, and a descent run to tell a drift from a
     critical point.  Only a nondegenerate point float64 shows clearly (Newton converging to
     round-off in a few steps, Hessian well separated from zero) is called critical at this
-    level; degenerate, saturated or ill-conditioned points are ``band``.
+    level; degenerate, saturated (:func:`saturated_ops`: an activation rounded onto its asymptote) or
+    ill-conditioned points are ``band``.
 
 The multiple-precision form comes from the loss itself (the library's networks attach one,
 :mod:`landscape._lib.certify.mpform`) or from ``loss_mp=`` (a function ``fn(w, ops)``).
@@ -52,10 +53,9 @@ from landscape._lib.certify.decisions import eig_decision, gradient_scale
 from landscape._lib.certify.hessian import exact_hessian, largest_abs_eigenvalue
 from landscape._lib.certify.mpform import LossForm, form_of
 from landscape._lib.jsonable import jsonable
+from landscape._lib.outcome import PROOF_LEVELS  # strongest first
 from landscape._lib.tolerance import Decision
 
-#: Proof levels, strongest first.
-PROOF_LEVELS: tuple[str, ...] = ("exact", "interval", "multiprecision", "float64")
 Proof = Literal["exact", "interval", "multiprecision", "float64"]
 Status = Literal["critical", "not-critical", "band"]
 #: Digits of the multiple-precision ladder for criticality (two rungs: the gradient must fall with the added digits).
@@ -144,13 +144,19 @@ def _pinv(h: np.ndarray, cut: float = 1e-13) -> tuple[np.ndarray, int, float]:
     return p, int((~keep).sum()), lam
 
 
-def _norm_upper(g) -> float:
-    """Upper bound of the Euclidean norm of a ``1 x n`` ball vector."""
-    s = 0.0
+def _norm_upper(g) -> "balls.arb":
+    """Upper bound of the Euclidean norm of a ``1 x n`` ball vector, as an exact ball (no float underflow:
+    a gradient of e^-1600 stays e^-1600)."""
+    s = balls.arb(0)
     for j in range(g.ncols()):
-        u = float(g[0, j].abs_upper())
+        u = g[0, j].abs_upper()
         s += u * u
-    return math.sqrt(s)
+    return s.sqrt().upper()
+
+
+def _ratio(g, scale) -> float:
+    """``|g| / G`` (an upper bound) as a float; ``G`` a ball."""
+    return float((_norm_upper(g) / scale).upper())
 
 
 def _norm_mid(g) -> float:
@@ -275,6 +281,13 @@ def _certify_mp(loss, form: LossForm, w, l0, gs, lam, h64, ladder, max_distance,
     top_bits = balls.digits_to_bits(max(ladder))
     # -- exact zero gradient at w ---------------------------------------------------------
     val, g, h_pt, kinks = form.jet(w_np.tolist(), top_bits + 64, 2 if n <= interval_max_params else 1)
+    # the gradient scale as a ball: the float64 G, or the ball values where float64 underflowed them
+    scale = balls.arb(gs)
+    for alt in (val.abs_upper() / scale_radius(w), _norm_upper(g)):
+        if bool(alt > scale):
+            scale = alt
+    if scale.is_zero():
+        scale = balls.arb(1)
     if all(g[0, j].is_zero() for j in range(n)) and kinks == 0:
         inertia = None
         if h_pt is not None:
@@ -302,7 +315,7 @@ def _certify_mp(loss, form: LossForm, w, l0, gs, lam, h64, ladder, max_distance,
     records: list[dict] = []
     first_step = None
     for digits in ladder:
-        rec = _newton_rung(form, x, hess, digits, gs, w_np, max_distance, newton_steps)
+        rec = _newton_rung(form, x, hess, digits, scale, w_np, max_distance, newton_steps)
         x = rec.pop("x")
         if first_step is None and rec["steps"]:
             first_step = rec["steps"][0]
@@ -396,7 +409,7 @@ def _newton_rung(form: LossForm, x: list, hess, digits: int, gs: float, w_np: np
     with balls.precision(bits):
         x = [balls.arb(c.mid()) for c in x]
     _, g, _, _ = form.jet(x, bits, 1)
-    ratio = start = _norm_upper(g) / gs
+    ratio = start = _ratio(g, gs)
     steps: list[float] = []
     best, stall, end, precise = ratio, 0, "stuck", False
     while True:
@@ -417,7 +430,7 @@ def _newton_rung(form: LossForm, x: list, hess, digits: int, gs: float, w_np: np
             x = [balls.arb((x[i] - step[i, 0]).mid()) for i in range(n)]
         steps.append(math.sqrt(sum(float(step[i, 0].mid()) ** 2 for i in range(n))))
         _, g, _, _ = form.jet(x, bits, 1)
-        ratio = _norm_upper(g) / gs
+        ratio = _ratio(g, gs)
         if math.sqrt(sum((float(x[i].mid()) - w_np[i]) ** 2 for i in range(n))) > max_distance:
             end = "runaway"
             break
@@ -504,6 +517,7 @@ def _certify_float64(loss, w, l0, g64, gs, lam, h64, max_distance, descent_steps
         _, g2 = value_and_grad(loss, torch.as_tensor(w_np + d))
         spread = max(spread, float((g2 - g64).norm()))
     noise = max(spread, 64 * np.finfo(float).eps * gs)
+    gs = gs if gs > 0 else 1.0  # loss, gradient and Hessian all exactly 0: any scale
     stat = tolerance.classify(gn / gs)
     if h64 is None:
         return _make("band", "float64", "no Hessian (too many parameters for the exact one) and no multiple-precision "
@@ -543,6 +557,13 @@ def _certify_float64(loss, w, l0, g64, gs, lam, h64, max_distance, descent_steps
     loss_v, _ = value_and_grad(loss, torch.as_tensor(v))
     tol_l = 1e3 * np.finfo(float).eps * max(abs(loss_v), lam * r * r)
     led = {"newton_steps": len(steps), "steps": steps, "grad_end": g_end, "noise": noise, "descent_drop": drop}
+    sat = saturated_ops(loss, torch.as_tensor(v))
+    if sat:
+        what = ", ".join(f"{k} x {name}" for name, k in sorted(sat.items()))
+        return _make("band", "float64", f"float64 rounds activations onto their asymptotes at this point ({what}): a "
+                     "saturation, where float64's gradient and curvature vanish and the true ones need not -- float64 "
+                     "cannot tell a critical point from a plateau (pass loss_mp=)", v, w, None, loss_v, None, inertia,
+                     Decision(g_end / gs, "band", 0.0), [led], notes, common)
     if g_end <= 10 * noise and steps[-1] <= 1e-8 * r and drop <= tol_l and inertia["zero"] == 0:
         margin = min(math.log10(max(10 * noise, 1e-300) / max(g_end, 1e-300)), 8.0)
         return _make("critical", "float64", f"Newton converges to round-off in {len(steps)} step(s) (last step "
@@ -557,6 +578,50 @@ def _certify_float64(loss, w, l0, g64, gs, lam, h64, max_distance, descent_steps
     return _make("band", "float64", f"Newton does not reach round-off (|g| {g_end:.2g} vs {noise:.2g}, last step "
                  f"{steps[-1]:.2g}): float64 cannot decide (pass loss_mp=)", v, w, None, l0, None, inertia,
                  Decision(g_end / gs, "band", 0.0), [led], notes, common)
+
+
+def _asymptote_rules() -> dict:
+    """aten op name -> ``(input, output) -> bool mask`` of entries float64 rounded onto the function's asymptote
+    (where its derivative is not 0 in fact but is in float64)."""
+    return {
+        "sigmoid": lambda i, o: (o == 0) | (o == 1),
+        "tanh": lambda i, o: o.abs() == 1,
+        "erf": lambda i, o: o.abs() == 1,
+        "erfc": lambda i, o: (o == 0) | (o == 2),
+        "exp": lambda i, o: o == 0,
+        "expm1": lambda i, o: o == -1,
+        "softplus": lambda i, o: o == 0,
+        "log_sigmoid_forward": lambda i, o: o == 0,
+    }
+
+
+def saturated_ops(loss: LossFn, w: torch.Tensor) -> dict[str, int]:
+    """Evaluate ``loss(w)`` and count, per elementwise op (sigmoid, tanh, erf, erfc, exp, expm1, softplus), the
+    entries that float64 rounded onto the function's asymptote from a finite input: the signature of a
+    saturation, where float64's gradient and Hessian are 0 and the true ones are not.  Works on any torch loss
+    (a ``TorchDispatchMode`` sees every aten call)."""
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    rules = _asymptote_rules()
+    hits: dict[str, int] = {}
+
+    class _Watch(TorchDispatchMode):
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            out = func(*args, **(kwargs or {}))
+            name = func.overloadpacket.__name__
+            rule = rules.get(name)
+            if rule is not None and args and isinstance(args[0], torch.Tensor):
+                o = out[0] if isinstance(out, tuple) else out
+                if isinstance(o, torch.Tensor) and o.is_floating_point():
+                    mask = rule(args[0], o) & torch.isfinite(args[0])
+                    k = int(mask.sum())
+                    if k:
+                        hits[name] = hits.get(name, 0) + k
+            return out
+
+    with torch.no_grad(), _Watch():
+        loss(w.detach().clone())
+    return hits
 
 
 def _descent_drop(loss, v: np.ndarray, steps: int) -> float:
@@ -576,4 +641,5 @@ def _descent_drop(loss, v: np.ndarray, steps: int) -> float:
     return max(0.0, l0 - lv)
 
 
-__all__ = ["CRITICAL_LADDER", "PROOF_LEVELS", "CriticalCertificate", "Proof", "Status", "certify_critical", "weakest"]
+__all__ = ["CRITICAL_LADDER", "PROOF_LEVELS", "CriticalCertificate", "Proof", "Status", "certify_critical",
+           "saturated_ops", "weakest"]

@@ -1,6 +1,7 @@
 """A loss written once for every number type: :class:`LossForm`, and the library networks' forms.
 
-A *loss form* is ``fn(w, ops) -> number``: ``w`` a sequence of ``n`` numbers (the flat weights),
+A *loss form* is ``fn(w, ops) -> number``: ``w`` a 1-d numpy object array of ``n`` numbers (the flat
+weights; indexing, slicing and elementwise arithmetic such as ``((w - 1) ** 2).sum()`` work),
 ``ops`` an :class:`~landscape._lib.certify.balls.Ops` namespace for elementary functions and the
 registered activations; arithmetic is the numbers' own.  The same form then runs
 
@@ -49,19 +50,19 @@ class LossForm:
 
     # -- evaluations ---------------------------------------------------------------
     def value_float(self, w: Sequence[float]) -> float:
-        return float(self.fn([float(v) for v in w], balls.Ops()))
+        return float(self.fn(_vec([float(v) for v in w]), balls.Ops()))
 
     def value_ball(self, w: Sequence[Any], bits: int) -> Any:
         """The loss as a ball at ``bits`` of working precision (``w``: floats or balls)."""
         with balls.precision(bits):
-            return self.fn([balls.to_arb(v) for v in w], balls.Ops())
+            return self.fn(_vec([balls.to_arb(v) for v in w]), balls.Ops())
 
     def jet(self, w: Sequence[Any], bits: int, order: int) -> tuple[Any, Any, Any, int]:
         """``(value, gradient 1 x n, Hessian n x n or None, kinks)`` as balls over ``w`` (floats or balls)."""
         ops = balls.Ops()
         with balls.precision(bits):
             xs = balls.Jet.variables([balls.to_arb(v) for v in w], order=order)
-            out = self.fn(xs, ops)
+            out = self.fn(_vec(xs), ops)
             if not isinstance(out, balls.Jet):  # a constant loss
                 n = len(w)
                 return balls.to_arb(out), balls.arb_mat(1, n), balls.arb_mat(n, n) if order >= 2 else None, ops.kinks
@@ -71,6 +72,13 @@ class LossForm:
             if order >= 2:
                 h = out.h if out.h is not None else balls.arb_mat(n, n)
             return out.v, g, h, ops.kinks
+
+
+def _vec(xs: list) -> np.ndarray:
+    """The numbers as a 1-d numpy object array: ``w[0]``, slices and elementwise ``w - c``, ``(w ** 2).sum()`` work."""
+    out = np.empty(len(xs), dtype=object)
+    out[:] = xs
+    return out
 
 
 def as_form(obj: Any, *, n: int | None = None) -> LossForm | None:

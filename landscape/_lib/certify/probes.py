@@ -27,6 +27,7 @@ class RadiusProbe:
     radius: float
     samples: int
     min_delta: float  # min over samples of loss(w + r u) - loss(w)
+    best_direction: np.ndarray | None = field(default=None, repr=False)  # the unit u of that sample
 
 
 def sample_radii(loss: LossFn, w: torch.Tensor, radii: list[float], samples: int,
@@ -39,7 +40,8 @@ def sample_radii(loss: LossFn, w: torch.Tensor, radii: list[float], samples: int
             u = rng.normal(size=(samples, w.numel()))
             u /= np.linalg.norm(u, axis=1, keepdims=True)
             deltas = [float(loss(w + r * torch.as_tensor(ui))) - base for ui in u]
-            out.append(RadiusProbe(r, samples, min(deltas)))
+            k = int(np.argmin(deltas))
+            out.append(RadiusProbe(r, samples, deltas[k], u[k].copy()))
     return out
 
 
@@ -50,6 +52,7 @@ class BallAttack:
     steps: int
     min_delta: float  # lowest loss found inside the ball minus loss(w)
     best_distance: float
+    best_point: torch.Tensor | None = field(default=None, repr=False)
 
 
 def ball_attack(loss: LossFn, w: torch.Tensor, radius: float, *, starts: int, steps: int,
@@ -61,7 +64,7 @@ def ball_attack(loss: LossFn, w: torch.Tensor, radius: float, *, starts: int, st
     """
     base = float(loss(w))
     lr = radius / 20 if lr is None else lr
-    best, best_d = np.inf, 0.0
+    best, best_d, best_v = np.inf, 0.0, None
     for s in range(starts):
         if s == 0:
             v = w.detach().clone()
@@ -75,7 +78,7 @@ def ball_attack(loss: LossFn, w: torch.Tensor, radius: float, *, starts: int, st
             (g,) = torch.autograd.grad(val, v)
             with torch.no_grad():
                 if float(val) < best:
-                    best, best_d = float(val), float((v - w).norm())
+                    best, best_d, best_v = float(val), float((v - w).norm()), v.detach().clone()
                 gn = g.norm()
                 step = g / gn if gn > 0 else torch.as_tensor(rng.normal(size=w.numel()))
                 v = v - lr * step
@@ -87,8 +90,8 @@ def ball_attack(loss: LossFn, w: torch.Tensor, radius: float, *, starts: int, st
         with torch.no_grad():
             val = float(loss(v))
             if val < best:
-                best, best_d = val, float((v - w).norm())
-    return BallAttack(radius, starts, steps, best - base, best_d)
+                best, best_d, best_v = val, float((v - w).norm()), v.detach().clone()
+    return BallAttack(radius, starts, steps, best - base, best_d, best_v)
 
 
 # =======================================================================================
@@ -105,6 +108,7 @@ class ProbeResult:
     min_delta: float
     lower: Decision
     rise: Decision
+    direction: np.ndarray | None = field(default=None, repr=False)  # the unit direction of the lowest sample
 
     def as_dict(self) -> dict:
         return jsonable({"radius": self.radius, "samples": self.samples, "min_delta": self.min_delta,
@@ -121,6 +125,7 @@ class AttackResult:
     min_delta: float
     best_distance: float
     lower: Decision
+    point: torch.Tensor | None = field(default=None, repr=False)  # the lowest point found
 
     def as_dict(self) -> dict:
         return jsonable({"radius": self.radius, "starts": self.starts, "steps": self.steps,
@@ -140,13 +145,13 @@ def neighbourhood_attack(loss: LossFn, w: torch.Tensor, *, rng: np.random.Genera
         for p in sample_radii(loss, w, list(radii), samples, rng):
             lv = l0 + p.min_delta
             probes.append(ProbeResult(p.radius, p.samples, p.min_delta, lower_decision(l0, lv, p.radius, lam_abs),
-                                      lower_decision(lv, l0, p.radius, lam_abs)))
+                                      lower_decision(lv, l0, p.radius, lam_abs), p.best_direction))
     attacks = []
     if attack_starts > 0 and attack_steps > 0:
         for r in (list(radii) if attack_radii is None else list(attack_radii)):
             a = ball_attack(loss, w, r, starts=attack_starts, steps=attack_steps, rng=rng)
             attacks.append(AttackResult(a.radius, a.starts, a.steps, a.min_delta, a.best_distance,
-                                        lower_decision(l0, l0 + a.min_delta, a.best_distance, lam_abs)))
+                                        lower_decision(l0, l0 + a.min_delta, a.best_distance, lam_abs), a.best_point))
     return probes, attacks
 
 
