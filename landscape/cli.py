@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import textwrap
 import time
@@ -261,6 +262,15 @@ def _scheduler(value: str) -> str:
                                      "or no value for a local cluster (put --scheduler after the claim ids)")
 
 
+def _reference_counterexamples(target: str) -> str | None:
+    """The committed ``counterexamples/`` of the current directory, replayed read-only by an everyday run that
+    writes elsewhere (``runs/counterexamples``): a stored refutation stays evidence whatever the seed."""
+    ref = "counterexamples"
+    if os.path.isdir(ref) and os.path.abspath(ref) != os.path.abspath(target):
+        return ref
+    return None
+
+
 def _durations(*dirs: str | None, profile: str) -> dict[str, float]:
     """Seconds per claim of the last runs kept in ``dirs`` (evidence.json, stability sweeps): the schedule.
     A file that cannot be read is skipped with a one-line warning."""
@@ -450,7 +460,7 @@ def cmd_check(a: argparse.Namespace) -> int:
 
     with locked_dirs([(a.counterexamples, "counterexamples", "--counterexamples")], wait=a.wait, on_wait=_say,
                      prune=fresh):
-        stage = CounterexampleStage(a.counterexamples)
+        stage = CounterexampleStage(a.counterexamples, reference=_reference_counterexamples(a.counterexamples))
         try:
             evs, _, _ = run_many(claims, profile=a.profile, seed=a.seed, counterexample_dir=stage, progress=progress,
                                  jobs=a.jobs, scheduler=a.scheduler, claims_from=a.claims_from, timeout=a.timeout,
@@ -557,7 +567,7 @@ def cmd_report(a: argparse.Namespace) -> int:
         print(destination_line(a.out, a.counterexamples, out_default=a.out == RUN_REPORT,
                                counterexamples_default=a.counterexamples == RUN_COUNTEREXAMPLES),
               file=sys.stderr, flush=True)
-        stage = CounterexampleStage(a.counterexamples)
+        stage = CounterexampleStage(a.counterexamples, reference=_reference_counterexamples(a.counterexamples))
         try:
             evs, started, dur = run_many(claims, profile=a.profile, seed=a.seed, counterexample_dir=stage,
                                          progress=progress, jobs=a.jobs, scheduler=a.scheduler,

@@ -142,6 +142,27 @@ def test_stored_counterexample_that_still_refutes_refutes(tmp_path):
     assert any("still refutes" in n for n in ev.notes)
 
 
+def test_committed_counterexamples_are_replayed_read_only_by_an_everyday_run(tmp_path):
+    """An everyday run writes into runs/ but still replays the committed counterexamples/ (issue 20): a stored
+    refutation refutes; a stale committed file is reported, never removed."""
+    from landscape._core.publish import CounterexampleStage
+    from landscape._core.runner import run_claim
+
+    c = _toy_claim()
+    ref, run = tmp_path / "counterexamples", tmp_path / "runs"
+    p = write_counterexample(ref, c.id, {"bad": True}, {"status": "fails"}, profile="quick", seed=0)
+    stage = CounterexampleStage(run, reference=ref)
+    ev = run_claim(c, counterexample_dir=stage)
+    stage.publish()
+    assert ev.verdict == "refuted" and p.exists() and ev.counterexample == str(p)
+    p = write_counterexample(ref, c.id, {"bad": False}, {"status": "fails"}, profile="quick", seed=0)
+    stage = CounterexampleStage(run, reference=ref)
+    ev = run_claim(c, counterexample_dir=stage)
+    stage.publish()
+    assert ev.verdict == "supported" and p.exists()
+    assert any("left as it is" in n for n in ev.notes)
+
+
 def test_atomic_write_gives_the_usual_permissions(tmp_path):
     mask = os.umask(0o022)
     try:

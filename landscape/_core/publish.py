@@ -308,8 +308,11 @@ class CounterexampleStage:
     runs are removed when the stage is created.
     """
 
-    def __init__(self, directory: str | Path):
+    def __init__(self, directory: str | Path, *, reference: str | Path | None = None):
         self.directory = Path(directory)
+        #: A read-only directory of stored counterexamples replayed when ``directory`` has none for a claim
+        #: (the committed ``counterexamples/`` for an everyday run into ``runs/``); never written or pruned.
+        self.reference = None if reference is None else Path(reference)
         self.directory.mkdir(parents=True, exist_ok=True)
         clean_stale_staging(self.directory)
         self._staging: Path | None = None

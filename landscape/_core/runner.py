@@ -205,7 +205,12 @@ def settle(done: Computed, c: Claim, *, profile: str, seed: int, stage: Countere
         elif done.counterexample is not None:
             ev.counterexample = "(not written: no counterexample directory given)"
         elif stage is not None:
-            _reconcile_stored(ev, stage.directory / f"{c.id}.json", stage, replay_timeout, c.id)
+            own = stage.directory / f"{c.id}.json"
+            ref = None if stage.reference is None else stage.reference / f"{c.id}.json"
+            if os.path.lexists(own) or ref is None:
+                _reconcile_stored(ev, own, stage, replay_timeout, c.id)
+            else:  # the committed file, read only: replayed as evidence, never removed from there
+                _reconcile_stored(ev, ref, stage, replay_timeout, c.id, read_only=True)
     except LandscapeError:
         raise
     except Exception as e:  # noqa: BLE001 - a payload the file cannot hold: an error, not a lost run
@@ -220,7 +225,7 @@ def _run_claim(c: Claim, profile: str, seed: int, stage: CounterexampleStage | N
 
 
 def _reconcile_stored(ev: Evidence, path: Path, stage: CounterexampleStage, timeout: float | None = None,
-                      claim_id: str | None = None) -> None:
+                      claim_id: str | None = None, *, read_only: bool = False) -> None:
     """Replay a stored counterexample of a claim this run did not refute (see the module docstring).
 
     ``path`` is read from the published directory; a removal is recorded in ``stage``.  A file that
@@ -239,6 +244,10 @@ def _reconcile_stored(ev: Evidence, path: Path, stage: CounterexampleStage, time
         ev.error = f"the stored counterexample file {path} was kept but not replayed: {e}"
         return
     except LandscapeError as e:  # unreadable, tampered, another schema, or a payload this version cannot replay
+        if read_only:
+            ev.notes.append(f"the stored counterexample file {path} cannot be replayed by this version ({e}); it was "
+                            "left as it is")
+            return
         stage.remove(path)
         ev.notes.append(f"removed the stale counterexample file {path}: it cannot be replayed by this version ({e})")
         return
@@ -255,6 +264,9 @@ def _reconcile_stored(ev: Evidence, path: Path, stage: CounterexampleStage, time
         ev.counterexample_outcome = rep.outcome
         m = rep.outcome.get("margin")
         ev.margin = {"inf": math.inf, "-inf": -math.inf}.get(m, m) if isinstance(m, (int, float, str)) else ev.margin
+    elif read_only:
+        ev.notes.append(f"the stored counterexample file {path}, replayed, no longer refutes (status "
+                        f"{rep.outcome.get('status')!r}); it was left as it is (regenerate the committed files)")
     else:
         stage.remove(path)
         ev.notes.append(f"removed the stale counterexample file {path}: replayed, it no longer refutes "
