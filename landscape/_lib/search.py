@@ -33,7 +33,7 @@ import torch
 
 from landscape._lib import payload as _p
 from landscape._lib.outcome import Outcome
-from landscape._lib import activations, certify, fixtures as _fx, tolerance
+from landscape._lib import activations, certify, fixtures as _fx, optimise, tolerance
 from landscape._lib.errors import LandscapeError
 from landscape._lib.networks.mlp import MLP, MLPSpec, squared_loss
 from landscape._lib.search_mp import mp_not_stationary
@@ -350,31 +350,21 @@ class Screened:
 
 
 def screen(lossf, w0: torch.Tensor, max_iter: int) -> Screened | None:
-    """One cheap screening run: torch L-BFGS (strong Wolfe, float64) for at most ``max_iter`` iterations.
+    """One cheap screening run: torch L-BFGS (strong Wolfe, float64) for at most ``max_iter`` iterations
+    (:func:`landscape._lib.optimise.lbfgs_run`, ``tolerance_grad = 1e-10``).
 
     torch rather than scipy's L-BFGS-B: scipy's calls OpenBLAS, whose thread pool makes each
     iteration 20-100x slower on a loaded machine (measured: 1-5 ms instead of 0.05 ms per
     evaluation for 10-40 parameters on 2 busy cores).  Returns None if the run leaves float64
     (a non-finite loss inside the line search raises, see :data:`NUMERICAL`: the caller counts it).
     """
-    p = w0.detach().clone().to(torch.float64).requires_grad_(True)
-    opt = torch.optim.LBFGS([p], lr=1.0, max_iter=max_iter, max_eval=2 * max_iter, tolerance_grad=1e-10,
-                            tolerance_change=0.0, history_size=20, line_search_fn="strong_wolfe")
-
-    def closure():
-        opt.zero_grad()
-        val = lossf(p)
-        val.backward()
-        return val
-
-    opt.step(closure)
-    w = p.detach().clone()
+    w, iterations = optimise.lbfgs_run(lossf, w0, max_iter=max_iter, max_eval=2 * max_iter, tolerance_grad=1e-10)
     if not torch.isfinite(w).all():
         return None
     loss = loss_value(lossf, w)
     if not math.isfinite(loss):
         return None
-    return Screened(w, loss, int(opt.state[p].get("n_iter", 0)))
+    return Screened(w, loss, iterations)
 
 
 @dataclass

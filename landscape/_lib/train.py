@@ -17,6 +17,10 @@ Every optimiser of the package is one loop (:func:`iterate`) driving a *step pro
 * :func:`lbfgs` (one multi-iteration torch L-BFGS call), :func:`minimise` (scipy L-BFGS-B to
   stationarity) -- whole-run optimisers with no per-step hook.
 
+Every torch L-BFGS here (:class:`LBFGS`, :func:`lbfgs`) runs on
+:class:`landscape._lib.optimise.LBFGSDriver`, the suite's one L-BFGS; the batched mode over many
+starts (vmap Adam) is :func:`landscape._lib.optimise.adam_batched`.
+
 Every run records its loss history (and optional probes at a stride) so the report can
 plot it; nothing here decides a verdict.  The arithmetic of each rule is fixed (order of
 operations included): the claims' counterexample files depend on it bit for bit.
@@ -33,6 +37,8 @@ from typing import Any, Callable, Iterator
 import numpy as np
 import scipy.optimize
 import torch
+
+from landscape._lib import optimise
 
 LossFn = Callable[[torch.Tensor], torch.Tensor]
 
@@ -270,21 +276,13 @@ class LBFGS(Rule):
     def start(self, loss: LossFn, w0: torch.Tensor) -> Step:
         w = w0.detach().clone()
         self._p = w0.detach().clone().requires_grad_(True)
-        self._opt = torch.optim.LBFGS([self._p], lr=1.0, max_iter=1, max_eval=self.max_eval, tolerance_grad=0.0,
-                                      tolerance_change=0.0, history_size=self.history_size,
-                                      line_search_fn="strong_wolfe")
+        self._drv = optimise.LBFGSDriver(loss, self._p, max_iter=1, max_eval=self.max_eval,
+                                         history_size=self.history_size)
         return Step(0, w, value(loss, w), None, None)
 
     def advance(self, loss: LossFn, step: Step) -> Step:
-        p, opt = self._p, self._opt
-
-        def closure():
-            opt.zero_grad()
-            val = loss(p)
-            val.backward()
-            return val
-
-        opt.step(closure)
+        p = self._p
+        self._drv.step()
         w = p.detach().clone()
         val = value(loss, w) if bool(torch.isfinite(p).all()) else math.nan
         return Step(step.k + 1, w, val, None, 1.0, diverged=not math.isfinite(val))
@@ -409,18 +407,11 @@ def lbfgs(loss: LossFn, w0: torch.Tensor, *, max_iter: int, history_size: int = 
     Used for cheap witnesses (e.g. a lower attained loss).  Returns the final point with its
     loss and gradient norm; a run that leaves float64 returns the start.
     """
-    p = w0.detach().clone().to(torch.float64).requires_grad_(True)
-    opt = torch.optim.LBFGS([p], lr=1.0, max_iter=max_iter, max_eval=2 * max_iter, tolerance_grad=1e-12,
-                            tolerance_change=0.0, history_size=history_size, line_search_fn="strong_wolfe")
-
-    def closure():
-        opt.zero_grad()
-        val = loss(p)
-        val.backward()
-        return val
-
+    p = optimise.parameter(w0)
+    drv = optimise.LBFGSDriver(loss, p, max_iter=max_iter, max_eval=2 * max_iter, tolerance_grad=1e-12,
+                               history_size=history_size)
     try:
-        opt.step(closure)
+        drv.step()
         w = p.detach().clone()
     except (RuntimeError, IndexError, ValueError, ArithmeticError):
         w = w0.detach().clone()
@@ -430,7 +421,7 @@ def lbfgs(loss: LossFn, w0: torch.Tensor, *, max_iter: int, history_size: int = 
     if not math.isfinite(val):
         w = w0.detach().clone()
         val, g = value_and_grad(loss, w)
-    return Run(w, [val], [float(g.norm())], [int(opt.state[p].get("n_iter", 0))])
+    return Run(w, [val], [float(g.norm())], [drv.n_iter])
 
 
 def minimise(loss: LossFn, w0: torch.Tensor, *, gtol: float = 1e-12, max_iter: int = 2000) -> Run:

@@ -14,7 +14,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from landscape._lib import tolerance
+from landscape._lib import optimise, tolerance
 from landscape._lib.certify.base import LossFn, Symmetry, flat64, scale_radius, value
 from landscape._lib.certify.decisions import equal_decision, lower_decision
 from landscape._lib.certify.hessian import HessianSpectrum
@@ -195,24 +195,15 @@ class FlatProbe:
 
 
 def _reminimise_on_hyperplane(loss: LossFn, base: torch.Tensor, u: torch.Tensor, max_iter: int) -> torch.Tensor:
-    """L-BFGS over ``z`` in ``u^perp``: minimise ``loss(base + P z)``; returns the point."""
-    z = torch.zeros_like(base, requires_grad=True)
-    opt = torch.optim.LBFGS([z], lr=1.0, max_iter=max_iter, max_eval=2 * max_iter + 25, tolerance_grad=0.0,
-                            tolerance_change=0.0,
-                            history_size=20, line_search_fn="strong_wolfe")
-
+    """L-BFGS over ``z`` in ``u^perp`` (:func:`landscape._lib.optimise.lbfgs_run`): minimise ``loss(base + P z)``;
+    returns the point."""
     def point(zz):
         return base + zz - (zz @ u) * u
 
-    def closure():
-        opt.zero_grad()
-        val = loss(point(z))
-        val.backward()
-        return val
-
-    opt.step(closure)
+    z, _ = optimise.lbfgs_run(lambda zz: loss(point(zz)), torch.zeros_like(base), max_iter=max_iter,
+                              max_eval=2 * max_iter + 25)
     with torch.no_grad():
-        return point(z.detach())
+        return point(z)
 
 
 def _flat_one(loss, w, l0, lam_abs, source, sign, ev, radii, make_point, reminimise, max_iter,

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import torch
 
-from landscape._lib import tolerance
+from landscape._lib import optimise, tolerance
 from landscape._lib.certify.base import LossFn, flat64, value_and_grad
 from landscape._lib.certify.decisions import eig_decision, gradient_scale, stationarity
 from landscape._lib.certify.hessian import exact_hessian, largest_abs_eigenvalue
@@ -56,6 +56,8 @@ def refine_stationary(loss: LossFn, w: torch.Tensor, *, max_iter: int = 200, his
                       newton_steps: int = 5, exact_max_params: int = 600, lr: float = 1.0) -> StationaryPoint:
     """Move ``w`` to a nearby stationary point: L-BFGS (strong Wolfe, float64), then Newton.
 
+    The L-BFGS chunks run on one :class:`landscape._lib.optimise.LBFGSDriver` (the suite's one L-BFGS).
+
     L-BFGS runs in chunks of 25 iterations with ``tolerance_grad = tolerance_change = 0``
     (float64 round-off is the only floor) until ``max_iter`` iterations, a zero gradient, a
     stall (L-BFGS stops inside a chunk: zero step or no descent direction), or a chunk that
@@ -70,27 +72,18 @@ def refine_stationary(loss: LossFn, w: torch.Tensor, *, max_iter: int = 200, his
     p = flat64(w).requires_grad_(True)
     history: list[float] = []
     chunk = 25
-    opt = torch.optim.LBFGS([p], lr=lr, max_iter=chunk, max_eval=2 * chunk + 25, tolerance_grad=0.0,
-                            tolerance_change=0.0, history_size=history_size, line_search_fn="strong_wolfe")
-
-    def closure():
-        opt.zero_grad()
-        val = loss(p)
-        val.backward()
-        history.append(float(val.detach()))
-        return val
-
+    drv = optimise.LBFGSDriver(loss, p, max_iter=chunk, max_eval=2 * chunk + 25, history_size=history_size, lr=lr,
+                               on_eval=lambda val: history.append(float(val)))
     iters = 0
     best_loss, best_g = math.inf, math.inf
     # chunks of L-BFGS: stop at g = 0, when a chunk improves neither loss nor |g|, or on a stall
     left = False
     while iters < max_iter:
         budget = min(chunk, max_iter - iters)
-        opt.param_groups[0]["max_iter"] = budget
-        before = int(opt.state[p].get("n_iter", 0))
         keep = p.detach().clone()
+        done = 0
         try:
-            opt.step(closure)
+            done = drv.step(budget)
             ok = bool(torch.isfinite(p.detach()).all())
             if ok:
                 val_c, g_c = value_and_grad(loss, p.detach())
@@ -102,7 +95,6 @@ def refine_stationary(loss: LossFn, w: torch.Tensor, *, max_iter: int = 200, his
                 p.copy_(keep)
             left = True
             break
-        done = int(opt.state[p].get("n_iter", 0)) - before
         iters += done
         gn_c = float(g_c.norm())
         improved = val_c < best_loss or gn_c < best_g
