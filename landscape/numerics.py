@@ -17,6 +17,12 @@ Training to stationarity
     :func:`gradient_descent`, :func:`lbfgs`, :func:`minimise` (scipy L-BFGS-B),
     :func:`newton_polish`, :func:`refine_stationary`; every run is a :class:`Run` with its
     loss history.
+Many starts at once
+    :func:`multistart` (batched Adam over all starts with ``torch.func.vmap``, then polish and
+    certificate of the endpoints that are not global; the distinct endpoints with their basin
+    statistics: a :class:`MultistartResult` of :class:`Endpoint`), :func:`module_loss` (an
+    ``nn.Module``'s loss as a function of its flat weights, ``torch.func.functional_call``),
+    :func:`fraction_interval` (the sampling error of a basin fraction).
 Certified critical points and local minima
     :func:`certify_critical` (is there a *true* critical point here? ``critical`` /
     ``not-critical`` / ``band``, with its :data:`PROOF_LEVELS` level -- ``exact``, ``interval``
@@ -77,10 +83,11 @@ from landscape._lib.tolerance import (
     rank,
 )
 from landscape._lib.train import Run, gradient_descent, lbfgs, minimise, newton_polish
+from landscape._lib.multistart import Endpoint, MultistartResult, fraction_interval, module_loss, multistart
 
-__all__ = ["BAND", "CRITICAL_LADDER", "CriticalCertificate", "DeepLinear", "Decision", "HP_LADDER", "HessianSpectrum",
-           "LossForm", "MLP", "MLPSpec", "MinimumCertificate", "Ops", "PROOF_LEVELS", "Run", "ZERO",
+__all__ = ["BAND", "CRITICAL_LADDER", "CriticalCertificate", "DeepLinear", "Decision", "Endpoint", "HP_LADDER",
+           "HessianSpectrum", "LossForm", "MLP", "MLPSpec", "MinimumCertificate", "MultistartResult", "Ops", "PROOF_LEVELS", "Run", "ZERO",
            "activation", "at_most", "certify_critical", "certify_minimum", "gradient_scale", "classify", "eigenvalue_with_bound", "equal", "exact_hessian", "feature_rank_outcome",
            "gradient_descent", "gradient_norm", "hessian_spectrum", "lbfgs", "loss", "minimise", "newton_polish",
-           "mlp_squared_loss", "psd", "rank", "reduced_rank_optimum", "refine_stationary", "replay_feature_rank",
+           "fraction_interval", "module_loss", "multistart", "mlp_squared_loss", "psd", "rank", "reduced_rank_optimum", "refine_stationary", "replay_feature_rank",
            "stationarity", "subset_critical_point"]
