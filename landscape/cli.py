@@ -399,7 +399,8 @@ def cmd_list(a: argparse.Namespace) -> int:
 
 def _print_evidence(ev) -> None:
     print(f"{ev.id}: {ev.verdict} (expected {ev.expected}; paper {ev.paper})")
-    print(f"  margin: {ev.margin if ev.margin is not None else 'n/a'} decades; examples: {ev.examples}; "
+    proof = f"; the refuting point is certified at proof level {ev.proof}" if ev.proof else ""
+    print(f"  margin: {ev.margin if ev.margin is not None else 'n/a'} decades{proof}; examples: {ev.examples}; "
           f"{ev.duration_s:.2f} s")
     print(textwrap.indent(textwrap.fill(f"tried: {ev.tried}", 100), "  "))
     if ev.counterexample:

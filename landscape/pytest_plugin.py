@@ -287,8 +287,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
     for e in sorted(evs, key=lambda e: e.id):
         mark = "ok " if e.passed else "!! "
         margin = "n/a" if e.margin is None else (e.margin if isinstance(e.margin, str) else f"{e.margin:+.2f}")
+        proof = f"  proof {e.proof}" if e.proof else ""
         tr.write_line(f"{mark}{e.id:<{w}}  {e.verdict:<12} expected {e.expected:<12} margin {margin:<8} "
-                      f"examples {e.examples:<5} {e.duration_s:6.1f}s")
+                      f"examples {e.examples:<5} {e.duration_s:6.1f}s{proof}")
     n_ok = sum(e.passed for e in evs)
     tr.write_line(f"{len(evs)} claims, {n_ok} with the expected verdict; profile "
                   f"{profiles.current_hypothesis_profile()}")

@@ -117,8 +117,12 @@ class SearchResult:
 
 
 def outcome_dict(o: Outcome) -> dict[str, Any]:
-    """An outcome as strict JSON (status, margin, stats, note), as evidence and counterexample files store it."""
-    return jsonable({"status": o.status, "margin": o.margin, "stats": o.stats, "note": o.note})
+    """An outcome as strict JSON (status, margin, stats, note; ``proof`` when the outcome rests on a certified point),
+    as evidence and counterexample files store it."""
+    d = {"status": o.status, "margin": o.margin, "stats": o.stats, "note": o.note}
+    if o.proof is not None:
+        d["proof"] = o.proof
+    return jsonable(d)
 
 
 def merge(searches: list[SearchResult], *, statistics: dict[str, Any] | None = None, tried: str = "",

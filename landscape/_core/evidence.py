@@ -68,6 +68,13 @@ class Evidence:
         """The claim's test passes when the computed verdict is the expected one."""
         return self.verdict == self.expected
 
+    @property
+    def proof(self) -> str | None:
+        """How strongly the refuting point was shown (``exact`` / ``interval`` / ``multiprecision`` / ``float64``),
+        when the refutation rests on a certified critical point or minimum; None otherwise."""
+        o = self.counterexample_outcome
+        return o.get("proof") if self.verdict == "refuted" and isinstance(o, dict) else None
+
     def as_dict(self) -> dict[str, Any]:
         from landscape._core.papers import paper_ref
 
@@ -77,6 +84,7 @@ class Evidence:
             if k == "source":  # derived (authors, title, year of the source's paper), not a field
                 d["paper_ref"] = paper_ref(self.source)
         d["passed"] = self.passed
+        d["proof"] = self.proof
         d["surprise"] = self.expected != self.paper
         return jsonable(d)
 

@@ -160,7 +160,7 @@ def min_relative_preactivation(spec: MLPSpec, w: torch.Tensor, x: np.ndarray) ->
 
 
 def certify_candidate(spec: MLPSpec, w: torch.Tensor, x: np.ndarray, y: np.ndarray, best: float, seed: int,
-                      budget: Budget) -> dict:
+                      budget: Budget, best_w: torch.Tensor | None = None) -> dict:
     """Certificate of one point; 'bad' is decided against ``best``, a loss value known to be attained.
 
     Returns ``{"loss", "best", "bad", "kind", ...}``; ``kind`` is ``None`` when the point is
@@ -259,14 +259,33 @@ def certify_candidate(spec: MLPSpec, w: torch.Tensor, x: np.ndarray, y: np.ndarr
                           "bad_margin": bad.margin, "certificate": summ}
     return out | {"kind": cert.kind, "reason": cert.reason, "margin": cert.margin, "evidence": cert.evidence,
                   "eigenvalue_counts": cert.eigenvalue_counts, "lambda_min_normalised": cert.lambda_min_normalised,
-                  "grad_norm": cert.grad_norm, "bad_margin": bad.margin, "certificate": summ}
+                  "grad_norm": cert.grad_norm, "bad_margin": bad.margin, "certificate": summ,
+                  **_proof_of_bad(cert, lossf, best_w)}
+
+
+def _proof_of_bad(cert, lossf, best_w: torch.Tensor | None) -> dict:
+    """The proof level of a certified point being a *bad* minimum: the certificate's level, and 'bad' proved by
+    enclosures (the attained witness ``best_w``'s loss interval lies below the point's) or decided in float64."""
+    crit = cert.critical
+    proof = cert.proof
+    bad_by = "float64"
+    if best_w is not None and crit is not None and crit.loss_interval is not None and hasattr(lossf, "mp"):
+        try:
+            wit = lossf.mp.value_ball([float(v) for v in torch.as_tensor(best_w).reshape(-1)], 128)
+            if float(wit.upper()) < crit.loss_interval[0]:
+                bad_by = "interval"
+        except (ArithmeticError, ValueError, TypeError):
+            pass
+    return {"proof": certify.weakest(proof, bad_by), "bad_proved_by": bad_by,
+            "critical_proof": None if crit is None else crit.proof}
 
 
 #: Distances along -grad of the multiple-precision descent check.
 
 def _stats(c: dict) -> dict:
     """A certificate dict as outcome statistics (its margin renamed: ``margin`` is the outcome's own)."""
-    return {("certificate_margin" if k == "margin" else k): v for k, v in c.items()}
+    ren = {"margin": "certificate_margin", "proof": "certificate_proof"}
+    return {ren.get(k, k): v for k, v in c.items()}
 
 
 #: Candidate kinds that rule a candidate out as a strict minimum, each with a margin: a certificate (non-strict,
@@ -503,7 +522,7 @@ def search_problem(x: np.ndarray, spec: MLPSpec, seed: int, budget: Budget) -> P
                                              "multiple-precision descent " + ("not applicable" if mp is None else
                                                                               "not first order") + left)})
             continue
-        certs.append(certify_candidate(spec, sp_.w, x, y, best, seed + 1 + j, budget))
+        certs.append(certify_candidate(spec, sp_.w, x, y, best, seed + 1 + j, budget, best_w))
     cats = [category(c) for c in certs]
     bad_runs = sum(len(g) for g in values)
     certified_min_runs = sum(sz for sz, c in zip(sizes, certs) if c.get("kind") in ("strict", "non-strict"))
@@ -522,7 +541,8 @@ def search_problem(x: np.ndarray, spec: MLPSpec, seed: int, budget: Budget) -> P
                    "best": best, "best_w": best_w.tolist(), "seed": seed + 1 + hit, "budget": budget.as_dict()}
         return Problem(Outcome.fails(payload, hit_margin(c),
                                      note=(f"{c['kind']} bad local minimum ({c.get('evidence')}): loss {c['loss']:.6g} "
-                                           f"> attained {best:.6g}; {c.get('reason', '')}"), **stats), stats)
+                                           f"> attained {best:.6g}; {c.get('reason', '')}"), proof=c.get("proof"),
+                                     **stats), stats)
     if "band" in cats:  # a bad candidate the policy cannot decide (numerically): the problem is undecided
         c = certs[cats.index("band")]
         return Problem(Outcome.band(note=(f"{cats.count('band')} of {len(certs)} bad candidates undecided, e.g. loss "
@@ -563,6 +583,7 @@ def replay_candidate(p: dict) -> Outcome:
     else:
         budget = REPLAY_BUDGET
     seed = _p.require_seed(p, default=0)
+    best_w = None
     if "fixture" in p:
         fx = {f.id: f for f in _fx.all_fixtures()}.get(_p.require_str(p, "fixture"))
         if fx is None:
@@ -577,12 +598,13 @@ def replay_candidate(p: dict) -> Outcome:
         w = torch.as_tensor(_p.require_flat(p, "w", spec.n_params()))
         best = _p.require_float(p, "best")
         if "best_w" in p:  # re-witness the attained loss rather than trusting the stored number
-            best = loss_value(squared_loss(spec, x, y), torch.as_tensor(_p.require_flat(p, "best_w", spec.n_params())))
-    c = certify_candidate(spec, w, x, y, best, seed, budget)
+            best_w = torch.as_tensor(_p.require_flat(p, "best_w", spec.n_params()))
+            best = loss_value(squared_loss(spec, x, y), best_w)
+    c = certify_candidate(spec, w, x, y, best, seed, budget, best_w)
     if _is_hit(c.get("kind")):
         return Outcome.fails(p, hit_margin(c),
                              note=f"{c['kind']} bad local minimum: loss {c['loss']:.6g} > {best:.6g}",
-                             **_stats(c))
+                             proof=c.get("proof"), **_stats(c))
     if category(c) in ("band", "excluded"):
         return Outcome.band(note=f"certificate: {c.get('kind')}", **_stats(c))
     return Outcome.holds(float(c.get("margin", math.inf)), **_stats(c))

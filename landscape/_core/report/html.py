@@ -361,6 +361,7 @@ def claim_view(c: dict, *, tol: dict, figures: list[tuple[str, bytes]], landscap
         "paper_verdict": paper_verdict(str(c.get("paper"))), "paper_silent": c.get("paper") == "inconclusive",
         "says": paper_says(str(c.get("paper"))), "surprise": bool(c.get("surprise")),
         "margin": format_margin(c.get("margin")), "margin_sentence": _margin_sentence(c.get("margin"), tol),
+        "proof": c.get("proof"),
         "examples": c.get("examples", 0), "duration": f"{float(c.get('duration_s') or 0):.2f}",
         "tried": str(c.get("tried") or ""), "why": str(c.get("why") or ""),
         "stats": _statistics_view(c.get("statistics")),

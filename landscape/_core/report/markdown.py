@@ -371,7 +371,8 @@ def _claim_section(c: dict, figures: dict[str, list[str]], out_dir: Path, cwd: P
              f"- Verdict: **{c['verdict']}** (expected {c['expected']}: "
              + ("as expected" if c["verdict"] == c["expected"] else "**✗ unexpected**")
              + f"; {paper_says(c['paper'])})",
-             f"- Margin: {_fmt_margin(c['margin'])}",
+             f"- Margin: {_fmt_margin(c['margin'])}"
+             + (f"; the refuting point is certified at proof level **{c['proof']}**" if c.get("proof") else ""),
              *([f"- Seed stability: {describe(c['stability'])} seeds with the expected verdict"]
                if c.get("stability") else []),
              f"- What was tried: {c['tried']}",

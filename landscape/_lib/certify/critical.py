@@ -60,6 +60,9 @@ Proof = Literal["exact", "interval", "multiprecision", "float64"]
 Status = Literal["critical", "not-critical", "band"]
 #: Digits of the multiple-precision ladder for criticality (two rungs: the gradient must fall with the added digits).
 CRITICAL_LADDER: tuple[int, ...] = (30, 60)
+#: Working precision (bits) of the Krawczyk test and the inertia enclosure: the centre comes from the 60-digit
+#: rung, so its gradient enclosure at 128 bits (~38 digits) is ~1e-38 and the existence box about as small.
+KRAWCZYK_BITS: int = 128
 
 
 def weakest(*levels: str | None) -> str:
@@ -173,17 +176,14 @@ def _exclusion(form: LossForm, w: np.ndarray, radius: float, bits: int) -> tuple
     return False, None
 
 
-def _krawczyk(form: LossForm, centre: list, p: np.ndarray, bits: int, r0: float) -> tuple[float | None, Any, Any, int]:
+def _krawczyk(form: LossForm, centre: list, g0, p: np.ndarray, bits: int, r0: float) -> tuple[float | None, Any, Any, int]:
     """Krawczyk test around ``centre`` (exact balls) with preconditioner ``p`` (~ H^-1): the smallest tried
     half-width ``r`` with ``K(X) in int(X)`` (a unique critical point in ``X``), the Hessian enclosure over
-    that ``X``, the loss enclosure, and the kink count."""
+    that ``X``, the loss enclosure, and the kink count (``g0``: the gradient enclosure at the centre)."""
     n = len(centre)
     y = balls.mat_from(p)
     with balls.precision(bits):
-        _, g0, _, k0 = form.jet(centre, bits, 1)
         yg = y * g0.transpose()
-    if k0:
-        return None, None, None, k0
     for r in (r0, 10 * r0, 1e3 * r0, 1e5 * r0):
         if not (r > 0 and math.isfinite(r)):
             continue
@@ -266,21 +266,16 @@ def _make(status, proof, reason, point, w, radius, loss_v, loss_iv, inertia, dec
                                ladder_, notes)
 
 
-def _ratio_decision(ratio: float, digits: int | None) -> Decision:
-    """The relative gradient ``|g| / G`` as a decision at the rung's floor (``zero`` at or below it)."""
-    if digits is None:
-        return tolerance.classify(ratio)
-    floor = 10.0 ** -(digits - tolerance.HP_LOST_DIGITS)
-    return tolerance.classify(ratio, zero=floor, precision=f"mp{digits}")
-
-
 def _certify_mp(loss, form: LossForm, w, l0, gs, lam, h64, ladder, max_distance, newton_steps, interval_max_params,
                 exact_max_params, notes, common) -> CriticalCertificate:
     n = w.numel()
     w_np = w.numpy().astype(np.float64)
     top_bits = balls.digits_to_bits(max(ladder))
     # -- exact zero gradient at w ---------------------------------------------------------
-    val, g, h_pt, kinks = form.jet(w_np.tolist(), top_bits + 64, 2 if n <= interval_max_params else 1)
+    val, g, _, kinks = form.jet(w_np.tolist(), top_bits + 64, 1)
+    h_pt = None
+    if kinks == 0 and n <= interval_max_params and all(g[0, j].is_zero() for j in range(n)):
+        val, g, h_pt, kinks = form.jet(w_np.tolist(), top_bits + 64, 2)  # the Hessian, for the inertia
     # the gradient scale as a ball: the float64 G, or the ball values where float64 underflowed them
     scale = balls.arb(gs)
     for alt in (val.abs_upper() / scale_radius(w), _norm_upper(g)):
@@ -324,7 +319,9 @@ def _certify_mp(loss, form: LossForm, w, l0, gs, lam, h64, ladder, max_distance,
             break
     point = [float(c.mid()) for c in x]
     last = records[-1]
-    d0 = _ratio_decision(records[0]["ratio_start"], records[0]["digits"])
+    # not critical: the gradient is real -- its distance above the deciding rung's noise floor, in decades
+    r_dec = last["ratio_start"] if last["end"] == "runaway" else max(last["ratio_end"], last["ratio_start"])
+    d0 = Decision(r_dec, "nonzero", max(0.0, math.log10(max(r_dec, 1e-300) / last["floor"])), f"mp{last['digits']}")
     if last["end"] in ("runaway", "drift"):
         if last["end"] == "runaway":
             why = (f"Newton iterates on the gradient left the ball of radius {max_distance:.3g} around w (first step "
@@ -351,8 +348,19 @@ def _certify_mp(loss, form: LossForm, w, l0, gs, lam, h64, ladder, max_distance,
                      f"|g|/G from {records[0]['ratio_start']:.3g} at w to {last['ratio_end']:.3g} at {last['digits']} "
                      f"digits; remaining distance ~{extra:.2g}): a degenerate critical point "
                      f"{last['displacement']:.3g} from w", point, w, extra, loss_pt, None, inertia,
-                     Decision(last["ratio_end"], "zero", 0.0, f"mp{last['digits']}"), records, notes, common)
+                     Decision(last["ratio_end"], "zero",
+                              max(0.0, math.log10(records[0]["ratio_start"] / max(last["ratio_end"], 1e-300))),
+                              f"mp{last['digits']}"), records, notes, common)
     if last["end"] != "floor" or not all(r["end"] == "floor" for r in records):
+        if last["ratio_end"] > 1e3 * last["floor"]:
+            # Newton is stuck far above the floor (e.g. the gradient lies along directions float64 calls flat):
+            # a box around w on which the gradient's enclosure excludes 0 proves there is no critical point there
+            excl = _exclude(form, w_np, max_distance, notes)
+            if excl is not None:
+                return _make("not-critical", "interval", f"Newton is stuck at |g|/G = {last['ratio_end']:.3g} after "
+                             f"{last['newton_steps']} steps at {last['digits']} digits (floor {last['floor']:.1g}); "
+                             f"proved: the gradient's enclosure excludes 0 on the box |v - w|_inf <= {excl:.3g}",
+                             w_np, w, excl, l0, None, None, d0, records, notes, common)
         return _make("band", "multiprecision", f"Newton neither converges nor runs away (|g|/G = "
                      f"{last['ratio_end']:.3g} after {last['newton_steps']} steps at {last['digits']} digits, floor "
                      f"{last['floor']:.1g}; step ratio {last['step_ratio']:.3g}): undecided", point, w, None, l0, None,
@@ -368,14 +376,15 @@ def _certify_mp(loss, form: LossForm, w, l0, gs, lam, h64, ladder, max_distance,
     h_mid = hess(point)
     n_null = _pinv(h_mid)[1] if h_mid is not None else n
     if n <= interval_max_params and n_null == 0 and h_mid is not None:
-        bits = balls.digits_to_bits(max(ladder))
+        bits = KRAWCZYK_BITS
         with balls.precision(bits):
             centre = [balls.arb(c.mid()) for c in x]
-        _, g_c, h_c, _ = form.jet(centre, bits, 2)
-        p_c, null_c, _ = _pinv(balls.mat_mid(h_c))
+        _, g_c, _, k_c = form.jet(centre, bits, 1)
+        p_c, null_c, _ = _pinv(h_mid)  # the float64 Hessian at the centre: a preconditioner, nothing more
         r0 = max(4.0 * float(np.max(np.abs(p_c @ balls.mat_mid(g_c).ravel()))), 1e-300)
         r0 = max(r0, 2.0 ** -(bits - 30) * max(1.0, float(np.max(np.abs(point)))))
-        radius, hx, val_x, kinks = _krawczyk(form, centre, p_c, bits, r0) if null_c == 0 else (None, None, None, 0)
+        radius, hx, val_x, kinks = (_krawczyk(form, centre, g_c, p_c, bits, r0) if null_c == 0 and k_c == 0
+                                    else (None, None, None, k_c))
         if radius is not None:
             inertia = _inertia_record(hx, "interval")
             iv = (float(val_x.lower()), float(val_x.upper()))
@@ -412,16 +421,22 @@ def _newton_rung(form: LossForm, x: list, hess, digits: int, gs: float, w_np: np
     ratio = start = _ratio(g, gs)
     steps: list[float] = []
     best, stall, end, precise = ratio, 0, "stuck", False
+    pm_precise = None
     while True:
         if ratio <= floor:
             end = "floor"
             break
         if len(steps) >= newton_steps:
             break
-        h = hess([float(c.mid()) for c in x], precise)
-        if h is None:
-            break
-        pm = balls.mat_from(_pinv(h)[0])
+        if not precise or pm_precise is None:
+            h = hess([float(c.mid()) for c in x], precise)
+            if h is None:
+                break
+            pm = balls.mat_from(_pinv(h)[0])
+            if precise:  # the ball Hessian costs n^2 per operation: computed once per rung, then reused (chord steps)
+                pm_precise = pm
+        else:
+            pm = pm_precise
         with balls.precision(bits):
             step = pm * g.transpose()
             if not precise and all(step[i, 0].is_zero() for i in range(n)):

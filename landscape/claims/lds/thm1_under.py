@@ -86,7 +86,7 @@ def construction_outcome(act: str, seed: int, budget: Budget, *, points: int) ->
     for q in sorted(refined, key=lambda q: q.loss):
         if q is best_pt:
             continue
-        c = certify_candidate(spec, q.w, x, y, best, seed + 1 + len(certs), budget)
+        c = certify_candidate(spec, q.w, x, y, best, seed + 1 + len(certs), budget, best_pt.w)
         if c.get("kind") is None:  # not clearly bad: another copy of the best value
             continue
         certs.append((q, c))
@@ -108,7 +108,7 @@ def construction_outcome(act: str, seed: int, budget: Budget, *, points: int) ->
                                  f"{act}, one neuron, no bias: (w, a) = ({float(q.w[0]):.6g}, {float(q.w[1]):.6g})",
                                  f"is a strict local minimum ({c.get('reason')}) with loss {c['loss']:.6g} > {best:.6g}",
                                  f"attained at (w, a) = ({float(best_pt.w[0]):.6g}, {float(best_pt.w[1]):.6g})"),
-                             **stats)
+                             proof=c.get("proof"), **stats)
     return Outcome.band(note=f"{act}: no bad stationary point certified strict ({stats['kinds']})", **stats)
 
 
