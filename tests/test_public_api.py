@@ -23,7 +23,7 @@ import landscape.strategies
 REPO = pathlib.Path(__file__).resolve().parent.parent
 PUBLIC = {"landscape", "landscape.strategies", "landscape.numerics"}
 EXAMPLES = [REPO / "tests" / "test_user_claim_example.py", REPO / "tests" / "test_user_local_minimum_example.py",
-            REPO / "tests" / "test_user_critical_example.py"]
+            REPO / "tests" / "test_user_critical_example.py", REPO / "tests" / "test_user_multistart_example.py"]
 
 
 def _landscape_imports(source: str) -> set[str]:
