@@ -95,9 +95,26 @@ def stationarity_decision(lossf, w: torch.Tensor, loss: float) -> tolerance.Deci
     """The stationarity decision of Lemma 1's points: ``|grad| / max(1, sqrt(Q)) / max(1, max|w|)``.
 
     ``loss`` is ``Q(w)``; the relative gradient is decided by the tolerance policy (zero = stationary).
+    When the loss carries its multiple-precision form (the library's losses do), criticality is certified
+    (:func:`landscape._lib.certify.certify_critical`): a point float64 calls stationary that is not critical
+    (a saturation plateau, a drift) is ``nonzero``, an undecided one ``band``; the decision's ``precision``
+    is then the proof level (``exact`` / ``interval`` / ``multiprecision``) and its value the float64 ratio.
     """
     g = gradient_norm(lossf, w)
-    return tolerance.classify(g / max(1.0, math.sqrt(max(loss, 0.0))) / max(1.0, float(w.abs().max())))
+    d = tolerance.classify(g / max(1.0, math.sqrt(max(loss, 0.0))) / max(1.0, float(w.abs().max())))
+    if getattr(lossf, "mp", None) is None:
+        return d
+    from landscape._lib.certify import certify_critical
+
+    crit = certify_critical(lossf, w)
+    if crit.status == "critical":
+        if d.outcome == "nonzero":  # the certified critical point is a refinement away: not this point
+            return d
+        return tolerance.Decision(d.value, "zero", crit.decision.margin if d.outcome == "band" else
+                                  max(d.margin, crit.decision.margin), crit.proof)
+    if crit.status == "not-critical":
+        return tolerance.Decision(d.value, "nonzero", crit.decision.margin, crit.proof)
+    return tolerance.Decision(d.value, "band", 0.0, crit.proof)
 
 
 def interpolant_witness(net: JiangNet, x: np.ndarray, y: np.ndarray, base: torch.Tensor) -> tuple[torch.Tensor, float]:

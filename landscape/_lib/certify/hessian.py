@@ -262,5 +262,16 @@ def largest_abs_eigenvalue(loss: LossFn, w: torch.Tensor, exact_max_params: int)
     n = w.numel()
     op = LinearOperator((n, n), matvec=lambda x: hvp(torch.from_numpy(np.ascontiguousarray(x).reshape(-1))).numpy(),
                         dtype=np.float64)
-    return float(abs(eigsh(op, k=1, which="LM", tol=1e-6, v0=np.random.default_rng(0).normal(size=n),
-                           return_eigenvectors=False)[0]))
+    v0 = np.random.default_rng(0).normal(size=n)
+    try:
+        return float(abs(eigsh(op, k=1, which="LM", tol=1e-6, v0=v0, return_eigenvectors=False)[0]))
+    except Exception:  # ARPACK: a zero Hessian ("starting vector is zero") or no convergence -- power iteration
+        v = v0 / np.linalg.norm(v0)
+        lam = 0.0
+        for _ in range(50):
+            hv = op.matvec(v)
+            nv = float(np.linalg.norm(hv))
+            if nv == 0.0 or not np.isfinite(nv):
+                break
+            lam, v = nv, hv / nv
+        return lam

@@ -100,8 +100,16 @@ def measured_disparity(spec: MLPSpec, w: torch.Tensor, n: tuple[int, ...],
 
 
 def squared_loss(spec: MLPSpec, x: np.ndarray, y: np.ndarray) -> Callable[[torch.Tensor], torch.Tensor]:
-    """Squared loss sum_t (f_w(x_t) - y_t)^2 as a function of the flat weights (x: (T, K))."""
+    """Squared loss sum_t (f_w(x_t) - y_t)^2 as a function of the flat weights (x: (T, K)), with its
+    multiple-precision form (attribute ``mp``) for the certificates."""
+    from landscape._lib.certify.mpform import attach, mlp_squared_form
+
     f = network_fn(spec)
     xt, yt = torch.as_tensor(x), torch.as_tensor(y)
-    return lambda v: ((f(v, xt) - yt) ** 2).sum()
+
+    def loss(v: torch.Tensor) -> torch.Tensor:
+        return ((f(v, xt) - yt) ** 2).sum()
+
+    return attach(loss, mlp_squared_form(spec, np.asarray(x, dtype=np.float64).T,
+                                          np.asarray(y, dtype=np.float64).reshape(1, -1)))
 

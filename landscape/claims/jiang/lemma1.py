@@ -5,6 +5,7 @@ smallest box with full rank)."""
 from __future__ import annotations
 
 from landscape import Context, Outcome, Result, claim, merge
+from landscape.numerics import PROOF_LEVELS
 from landscape._lib import fixtures as _fixtures
 from landscape._lib import tolerance
 from landscape._lib import prose
@@ -44,7 +45,8 @@ def lemma1_decide(pt: StationaryPoint, ex: dict, which: str) -> tuple[Outcome | 
     undecided = stat.outcome == "band" or box["full"] is None
     if met and not_global:
         margin = min(stat.margin, box["margin"], gap["margin"])
-        return Outcome.fails(pt.payload, margin, note=prose.clauses(
+        proof = stat.precision if stat.precision in PROOF_LEVELS else "float64"
+        return Outcome.fails(pt.payload, margin, proof=proof, note=prose.clauses(
             f"{ex['id']}: stationary (|grad| = {ex['gradient_norm']:.1e})",
             f"M = {ex['M']} >= N = {box['N']} >= T = {ex['T']}",
             f"H(w*) of full rank (s_N/s_1 = {box['rank']['s_normalised']:.2e}, {ex.get('H')})",

@@ -173,7 +173,7 @@ def thm2_run(spec: MLPSpec, w0: torch.Tensor, x: np.ndarray, y: np.ndarray, *, s
     margin = min(met["margins"])
     if zero.outcome == "zero":
         return Outcome.holds(min(margin, zero.margin), **stats), stats
-    from landscape._lib.certify import saturation
+    from landscape._lib.certify import certify_critical, saturation
 
     sat = saturation(spec, ws[-1], x.T)
     stats["saturation_at_end"] = sat.as_dict()
@@ -181,7 +181,13 @@ def thm2_run(spec: MLPSpec, w0: torch.Tensor, x: np.ndarray, y: np.ndarray, *, s
         return Outcome.band(note=(f"{label}: the float64 gradient vanishes at loss {l1:.4g}, but {sat.reason()}"),
                             **stats), stats
     if stuck.outcome == "zero" and zero.outcome == "nonzero":
-        return Outcome.fails(payload, min(margin, stuck.margin, zero.margin),
+        # GD stopped: is its end a true critical point (a saturation plateau or a drift would not be)?
+        crit = certify_critical(lossf, ws[-1])
+        stats["critical_point"] = {k: v for k, v in crit.as_dict().items() if k != "point"}
+        if crit.status != "critical":
+            return Outcome.band(note=(f"{label}: GD is stationary in float64 at loss {l1:.4g}, but the end point is "
+                                      f"{crit.status} ({crit.proof}): {crit.reason}"), **stats), stats
+        return Outcome.fails(payload, min(margin, stuck.margin, zero.margin), proof=crit.proof,
                              note=(f"{label}: H(w_k) has full rank N = {met['N']} at every checkpoint (min s_N/s_1 "
                                    f"{min(met['s_N']):.2e}, truncation <= {max(met['truncation']):.2g}), yet GD is "
                                    f"stationary at loss {l1:.4g} (|grad| {gnorms[-1]:.1e})"), **stats), stats
