@@ -162,6 +162,37 @@ def _linear_tried(runs: int, fixtures: int) -> str:
         f"{fixtures} fixtures with linear activation certified the same way")
 
 
+#: (dims, n, data seed) of the basin statistics of ``golikov.linear.no_bad_minima`` (the fixtures' shapes).
+_BASIN_PROBLEMS = [((3, 2, 3), 6, 11), ((3, 2, 2, 3), 6, 12)]
+
+
+def linear_basins(ctx: Context) -> list[dict]:
+    """Basin statistics, informational (no outcome): :func:`landscape._lib.multistart.multistart` with ``16 x draws``
+    starts at once on each of :data:`_BASIN_PROBLEMS` -- the fraction of starts reaching the closed-form optimum
+    ``L*`` and the distinct endpoints above it with their certificates.  A failure is recorded, never raised."""
+    from landscape._lib.multistart import multistart
+
+    out = []
+    for dims, n, data_seed in _BASIN_PROBLEMS:
+        x, y = linear_data(dims, n, data_seed)
+        net = DeepLinear(dims)
+        opt = reduced_rank_optimum(x, y, net.bottleneck).loss
+        seed = int(ctx.rng("golikov-linear-basins", dims).integers(2**31))
+        row: dict = {"dims": list(dims), "n": n, "data_seed": data_seed, "seed": seed, "optimum": opt}
+        try:
+            res = multistart(net.loss_fn(x, y), net.init, 16 * ctx.draws, seed=seed, device="cpu", steps=300,
+                             distance=None, certify_kwargs={"samples": 8, "attack_starts": 1, "attack_steps": 10})
+        except (LandscapeError, ArithmeticError, RuntimeError, np.linalg.LinAlgError) as e:
+            out.append(row | {"error": f"{e.__class__.__name__}: {e}"})
+            continue
+        yscale = 0.5 * float(np.sum(y**2))
+        at_opt = [e for e in res.endpoints if tolerance.equal(e.loss, opt, scale=yscale).outcome == "zero"]
+        out.append(row | {"starts": res.starts, "fraction_at_optimum": sum(e.count for e in at_opt) / res.starts,
+                          "spurious_fraction": res.spurious_fraction, "seconds": sum(res.seconds.values()),
+                          "endpoints": res.basins()})
+    return out
+
+
 @claim(
     "golikov.linear.no_bad_minima",
     title="Deep linear nets: every local minimum is global (the rank-constrained optimum)",
@@ -188,14 +219,19 @@ def check_linear(ctx: Context) -> Result:
     fails = [o for o in fx_outs if o.status == "fails"]
     rebal = sum(1 for o in res.outcomes if o.stats.get("rebalancing_rounds"))
     refac = sum(1 for o in res.outcomes if o.stats.get("refactored_rounds"))
+    basins = linear_basins(ctx)
+    fig3 = {"kind": "bar", "title": "Basin statistics (multistart, informational): fraction of starts reaching L*",
+            "xlabel": "dims", "ylabel": "fraction of starts",
+            "data": {"-".join(map(str, b["dims"])): b["fraction_at_optimum"] for b in basins if "error" not in b}}
     return merge([res], extra=fails + [o for o in fx_outs if o.status != "fails"],
                  notes=_drift_notes(rebal, refac),
-                 statistics={"reached": reached, "runs_rebalanced": rebal, "runs_refactored": refac,
+                 statistics={"basins": basins,
+                             "reached": reached, "runs_rebalanced": rebal, "runs_refactored": refac,
                              "fixture_selection": _fixtures.select(LINEAR_REQUIRES).summary(), "fixtures": [{k: o.stats.get(k) for k in
                                                                ("fixture", "loss", "optimum", "certificate", "reason")}
                                                               for o in fx_outs]},
                  tried=_linear_tried(res.examples, len(fx_outs)),
-                 figures=[fig1, fig2])
+                 figures=[fig1, fig2, fig3])
 
 
 @check_linear.replayer
