@@ -38,6 +38,9 @@ class MinimumCertificate:
     within ``local_radius`` (source, distance, loss, decision) and ``witness`` the flat
     probe that proved non-strictness; ``basin_radius_bound`` is the distance of the
     nearest clearly-lower point found anywhere (attack, probes, escape paths), if any.
+    ``proof``: the weakest proof level the kind rests on (``exact``, ``interval``, ``multiprecision``,
+    ``float64``); ``critical``: the :class:`~landscape._lib.certify.critical.CriticalCertificate` of the
+    point (``None`` when not computed: non-smooth losses, ``certify_point=False``).
     """
 
     kind: Kind

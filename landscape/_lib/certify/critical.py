@@ -210,17 +210,33 @@ def certify_critical(loss: LossFn, w: Any, *, loss_mp: Any = None, grad_scale: f
                      ladder: Sequence[int] = CRITICAL_LADDER, max_distance: float | None = None,
                      newton_steps: int = 40, exact_max_params: int = 600, interval_max_params: int = 200,
                      mp_max_params: int = 2000, descent_steps: int = 200) -> CriticalCertificate:
-    """Decide whether a true critical point of ``loss`` lies at (or near) ``w``; see the module docstring.
+    """Decide whether a *true* critical point of ``loss`` lies at (or near) ``w``, and how strongly that is shown.
+
+    Returns a :class:`CriticalCertificate`: ``status`` ``critical`` / ``not-critical`` / ``band``, ``proof`` one of
+    ``exact`` (the gradient is exactly 0 at ``w``), ``interval`` (ball arithmetic: a unique critical point
+    proved in a box of half-width ``radius`` around the refined ``point``, with the Hessian's inertia proved
+    over the box -- or, for ``not-critical``, a box around ``w`` on which the gradient cannot vanish),
+    ``multiprecision`` (the ladder: Newton at 30 and 60 digits; the gradient falls with the digits, or the
+    iterates drift), ``float64`` (no multiple-precision form: Newton against the gradient's own round-off,
+    a descent run and a saturation watch; degenerate or saturated points are ``band``).  Also the refined
+    ``point``, its ``distance`` from ``w``, the ``inertia`` and a ``loss_interval`` (interval / exact).
 
     ``loss``: a scalar float64 torch function of a flat vector; ``w``: the point (anything
-    ``torch.as_tensor`` takes).  ``loss_mp``: its multiple-precision form ``fn(w, ops)``
-    (:class:`~landscape._lib.certify.mpform.LossForm`); default the loss's own ``mp`` attribute
-    (the library's networks have one), else float64 only.  ``grad_scale``: the gradient normaliser
-    ``G`` (default ``max(|L| / R, Lambda R, |g|)``).  ``ladder``: digits of the multiple-precision
-    rungs.  ``max_distance``: Newton iterates that move farther than this from ``w`` have run away
-    (default ``0.1 R``, ``R = max(1, |w|)``).  ``interval_max_params`` / ``mp_max_params``: the
-    largest parameter counts for the interval stage (dense Hessian enclosures, ``n^2`` balls) and
-    for the ladder.
+    ``torch.as_tensor`` takes).  ``loss_mp``: the same loss for any number type, ``fn(w, ops)`` with ``w`` a
+    numpy object array and ``ops`` the elementary functions (``ops.exp``, ``ops.sigmoid``,
+    ``ops.activation("tanh")``, ...), or a :class:`LossForm`; default: the loss's own ``mp`` attribute (the
+    library's losses carry one), else float64 only.  ``grad_scale``: the gradient normaliser ``G`` (default
+    ``max(|L| / R, Lambda R, |g|)``, :func:`gradient_scale`; ``R = max(1, |w|)``, ``Lambda`` the largest
+    |Hessian eigenvalue|).  ``ladder``: digits of the rungs.  ``max_distance``: Newton iterates farther than
+    this from ``w`` have run away (default ``0.1 R``).  ``interval_max_params`` / ``mp_max_params``: the
+    largest parameter counts for the interval stage (dense ``n x n`` Hessian enclosures) and for the ladder.
+
+    Example -- a sigmoid neuron on a saturation plateau (float64 rounds sigmoid(37) to 1, so its gradient and
+    Hessian are exactly 0 there)::
+
+        loss = lambda w: ((torch.sigmoid(w[0] * x) - y) ** 2).sum()
+        loss_mp = lambda w, ops: sum((ops.sigmoid(w[0] * xi) - yi) ** 2 for xi, yi in zip(x, y))
+        certify_critical(loss, [37.0], loss_mp=loss_mp).status   # 'not-critical' (proof 'interval')
     """
     t0 = time.perf_counter()
     w = flat64(w)

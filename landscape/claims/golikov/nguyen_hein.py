@@ -20,7 +20,7 @@ from landscape._lib import certify, tolerance
 from landscape._lib import fixtures as _fixtures
 from landscape._lib import prose
 from landscape._lib.feature_rank import lemma3_outcome, replay_lemma3
-from landscape._lib.networks.mlp import MLP, MLPSpec
+from landscape._lib.networks.mlp import MLP, MLPSpec, squared_loss
 from landscape._lib.strategies import seeds
 from landscape.claims.golikov._common import PAPER
 from landscape.claims.golikov.yu_chen import DISTINCT_FAMILIES, distinct_columns, distinct_datasets
@@ -39,10 +39,7 @@ def nh_point_outcome(spec: MLPSpec, w: torch.Tensor, x: np.ndarray, y: np.ndarra
     W_l, l = k+2..H; condition 4 the Hessian in W_{k+1..H}.  Loss: eq. (8), no 1/2.
     """
     net = MLP(spec, [np.zeros(s) for s in spec.shapes()])
-    xt, yt = torch.as_tensor(x), torch.as_tensor(y)
-
-    def lf(v):
-        return ((yt - net.forward_flat(v, xt)) ** 2).sum()
+    lf = squared_loss(spec, x, y)  # sum (f - y)^2, with its multiple-precision form for the certificate
 
     w = w.detach().clone()
     loss = float(lf(w))
@@ -101,10 +98,12 @@ def nh_point_outcome(spec: MLPSpec, w: torch.Tensor, x: np.ndarray, y: np.ndarra
         return Outcome.band(note=f"{label}: conditions 1-4 hold, loss in the band", **stats)
     if definiteness == "indefinite":
         return Outcome.holds(math.inf, in_scope=False, why_out="saddle (conditions 1-4 hold, not a minimum)", **stats)
-    kind = "strict" if definiteness == "pd" else certify.certify_minimum(lf, w, rng=rng, include_point=False).kind
+    cert = certify.certify_minimum(lf, w, rng=rng, include_point=False)
+    kind = cert.kind
     stats["minimum"] = kind
+    stats["minimum_proof"] = cert.proof
     if kind in ("strict", "non-strict"):
-        return Outcome.fails(payload, min(zero_loss.margin, meets[0]["margin"]),
+        return Outcome.fails(payload, min(zero_loss.margin, meets[0]["margin"]), proof=cert.proof,
                              note=(f"{label}: {kind} local minimum meeting conditions 1-4 (k = {meets[0]['k']}) with "
                                    f"loss {loss:.4g} > 0"), **stats)
     if kind == "saddle":
