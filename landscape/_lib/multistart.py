@@ -345,12 +345,9 @@ def _run(loss, w0, sched, batched, chunk, polish, newton_steps, newton_max_param
     losses = [float(v) for v in run.loss.detach().to(cpu)]
     diverged = [bool(d) or not math.isfinite(v) for d, v in zip(run.diverged.to(cpu), losses)]
     alive = [i for i in range(starts) if not diverged[i]]
-    start_losses = []
-    with torch.no_grad():
-        for i in range(starts):
-            v = float(loss(w0[i]))
-            if math.isfinite(v):
-                start_losses.append(v)
+    with torch.no_grad():  # the starts' losses, for the default scale (one vmapped call in the batched mode)
+        l0 = torch.func.vmap(loss)(w0) if batched else torch.stack([loss(w) for w in w0])
+    start_losses = [v for v in map(float, l0.to(cpu)) if math.isfinite(v)]
     sc = scale if scale is not None else (float(np.median(np.abs(start_losses))) if start_losses else 0.0)
     points = {i: ws[i] for i in alive}
     vals = {i: losses[i] for i in alive}
