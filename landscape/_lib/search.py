@@ -276,6 +276,8 @@ def _proof_of_bad(cert, lossf, best_w: torch.Tensor | None) -> dict:
                 bad_by = "interval"
         except (ArithmeticError, ValueError, TypeError):
             pass
+    if cert.kind not in ("strict", "non-strict"):  # ruled out: 'bad' plays no part in the decision
+        return {"proof": proof, "critical_proof": None if crit is None else crit.proof}
     return {"proof": certify.weakest(proof, bad_by), "bad_proved_by": bad_by,
             "critical_proof": None if crit is None else crit.proof}
 
