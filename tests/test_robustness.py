@@ -237,26 +237,37 @@ def _children(pid: int) -> list[int]:
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc")
 def test_workers_exit_when_the_parent_is_sigkilled(hostile, tmp_path):
+    import threading
+
     p = subprocess.Popen([sys.executable, "-m", "landscape.cli", "check", "rb.loop", "rb.native", "--claims-from",
                           str(hostile), "--jobs", "2", "--timeout", "0", "--counterexamples", str(tmp_path / "cx")],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    seen: list[str] = []
+    threading.Thread(target=lambda: seen.extend(p.stderr), daemon=True).start()
     try:
-        deadline = time.time() + 120
-        kids: list[int] = []
-        while time.time() < deadline and len(kids) < 2:
+        # wait until both claims have *started* in their workers (the progress names them), however slow the
+        # machine is at spawning workers and importing torch: then the parent dies
+        deadline = time.time() + 180
+        while time.time() < deadline and not all(any(c in line for line in list(seen)) for c in ("rb.loop", "rb.native")):
             time.sleep(0.5)
-            kids = _children(p.pid)
-        assert len(kids) >= 2
-        time.sleep(3)  # both claims running
+        kids = _children(p.pid)
+        assert len(kids) >= 2, seen
+        time.sleep(1)
     finally:
         p.kill()
         p.wait()
+    def running(k: int) -> bool:
+        """Alive and not a zombie (an orphan's zombie stays in /proc until init reaps it, which a container's
+        PID 1 may never do: it has exited all the same)."""
+        try:
+            return "Z" not in Path(f"/proc/{k}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            return False
+
     t0 = time.time()
-    while time.time() - t0 < 10 and any(Path(f"/proc/{k}").exists() and "Z" not in
-                                        Path(f"/proc/{k}/stat").read_text().rsplit(")", 1)[1].split()[0]
-                                        for k in kids if Path(f"/proc/{k}").exists()):
+    while time.time() - t0 < 10 and any(running(k) for k in kids):
         time.sleep(0.2)
-    alive = [k for k in kids if Path(f"/proc/{k}").exists()]
+    alive = [k for k in kids if running(k)]
     for k in alive:  # do not leave them behind if the test fails
         try:
             os.kill(k, signal.SIGKILL)
