@@ -689,6 +689,7 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(int(os.environ.get("LANDSCAPE_TORCH_THREADS", "1")))
     from landscape._core.publish import Terminated, raise_on_sigterm
 
+    _RUN["published"] = False  # per command: main() may be called again in the same process (tests, notebooks)
     try:
         with raise_on_sigterm():  # SIGTERM unwinds like Ctrl-C: staged outputs are discarded, locks released
             return _dispatch(a)

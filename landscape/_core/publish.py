@@ -106,6 +106,18 @@ def deferred_signals() -> Iterator[None]:
                 _redeliver(pending[0], old[pending[0]])
 
 
+@contextlib.contextmanager
+def _signals_blocked() -> Iterator[None]:
+    """Block SIGINT and SIGTERM for a short bookkeeping step; they are delivered as usual when it ends (unlike
+    :func:`deferred_signals`, nothing is marked published)."""
+    sigs = {signal.SIGINT, signal.SIGTERM}
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, sigs)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 def _redeliver(sig: int, handler: Any) -> None:
     """Deliver a deferred signal ``sig`` with the handler that was in place when it was deferred."""
     if handler == signal.SIG_IGN:
@@ -317,6 +329,8 @@ class CounterexampleStage:
         clean_stale_staging(self.directory)
         self._staging: Path | None = None
         self._actions: dict[str, Path | None] = {}  # file name -> staged file, or None for a removal
+        self._lock = threading.RLock()
+        self._closed = False
         self.published = False
 
     def write(self, claim_id: str, payload: dict[str, Any], outcome: dict[str, Any], *, profile: str,
@@ -324,11 +338,14 @@ class CounterexampleStage:
         """Stage the counterexample file of ``claim_id``; returns the path it will be published at."""
         from landscape._core.evidence import write_counterexample
 
-        if self._staging is None:
-            self._staging = make_staging_dir(self.directory)
-        staged = write_counterexample(self._staging, claim_id, payload, outcome, profile=profile, seed=seed)
-        self._actions.pop(staged.name, None)
-        self._actions[staged.name] = staged
+        with _signals_blocked(), self._lock:  # no Ctrl-C, and no discard() from another thread, half-way through
+            if self._closed:
+                raise KeyboardInterrupt("the run was stopped; nothing more is staged")
+            if self._staging is None:
+                self._staging = make_staging_dir(self.directory)
+            staged = write_counterexample(self._staging, claim_id, payload, outcome, profile=profile, seed=seed)
+            self._actions.pop(staged.name, None)
+            self._actions[staged.name] = staged
         return self.directory / staged.name
 
     def remove(self, path: str | Path) -> None:
@@ -363,12 +380,20 @@ class CounterexampleStage:
             self.discard()
 
     def discard(self) -> None:
-        """Drop what is staged (the published directory is left as it is)."""
-        if not self.published:
-            self._actions = {}
-        if self._staging is not None:
-            shutil.rmtree(self._staging, ignore_errors=True)
-            self._staging = None
+        """Drop what is staged (the published directory is left as it is); a :meth:`write` still running in
+        another thread finishes first, and later ones stage nothing."""
+        with self._lock:
+            self._closed = True
+            if not self.published:
+                self._actions = {}
+            if self._staging is not None:
+                shutil.rmtree(self._staging, ignore_errors=True)
+                self._staging = None
+            # a Ctrl-C already pending when write() began can surface inside mkdtemp, after the directory exists
+            # and before it is recorded: this process's other staging directories here are that one
+            if not self.published:
+                for d in self.directory.glob(f"{STAGING_PREFIX}{os.getpid()}-*"):
+                    shutil.rmtree(d, ignore_errors=True)
 
 
 __all__ = ["CounterexampleStage", "DirLock", "LOCK_NAME", "STAGING_PREFIX", "Terminated", "clean_stale_staging",
